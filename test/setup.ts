@@ -1,0 +1,4 @@
+import { initBackend } from '../src/backend.js';
+
+// Tests use the same backend selection as users (wasm on machines without tfjs-node).
+await initBackend();
