@@ -1,0 +1,6 @@
+// Importing this module registers every shapeprior layer with tfjs serialisation,
+// so `tf.loadLayersModel` can rebuild saved priors.
+export { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
+export { InputConvexDense, type InputConvexDenseArgs, type ConvexActivation } from './input_convex_dense.js';
+export { AffineNormalization } from './affine_normalization.js';
+export { applyWeightConstraints } from './weight_constraints.js';
