@@ -65,8 +65,12 @@ export class InputConvexDense extends tf.layers.Layer {
     this.xKernel = this.addWeight('x_kernel', [xDim, this.units], 'float32', tf.initializers.glorotUniform({ seed: this.seed }));
     if (z) {
       const zDim = z[z.length - 1] as number;
-      // Non-negative start with mean activation roughly preserved from layer to layer.
-      const init = tf.initializers.randomUniform({ minval: 0, maxval: (2 * this.zInitScale) / zDim, seed: this.seed === undefined ? undefined : this.seed + 1 });
+      // Non-negative start with mean activation roughly preserved from layer to layer. The
+      // lower bound is a tiny positive number, not 0: tfjs's RandomUniform reads
+      // `args.minval || -0.05`, so a minval of 0 would silently become -0.05 and the
+      // net would not be convex before its first projection.
+      const maxval = (2 * this.zInitScale) / zDim;
+      const init = tf.initializers.randomUniform({ minval: 1e-9, maxval, seed: this.seed === undefined ? undefined : this.seed + 1 });
       this.zKernel = this.addWeight('z_kernel', [zDim, this.units], 'float32', init, undefined, true, tf.constraints.nonNeg());
     }
     this.bias = this.addWeight('bias', [this.units], 'float32', tf.initializers.zeros());

@@ -64,6 +64,17 @@ describe('InputConvexDense', () => {
     }
   });
 
+  it('is convex straight from construction, before any projection', () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const prior = new ConvexPrior(config(), { seed });
+      for (const w of prior.model.weights.filter((v) => v.name.includes('z_kernel'))) {
+        expect(w.read().min().dataSync()[0]).toBeGreaterThanOrEqual(0);
+      }
+      expect(worstMidpointViolation(prior, 2, 4000, seed)).toBeLessThan(1e-5);
+      prior.dispose();
+    }
+  });
+
   it('is not convex when the projection is skipped (the check can fail)', () => {
     const prior = new ConvexPrior(config(), { seed: 3 });
     randomizeWeights(prior.model, 3);
