@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
+import { InputConvexDense } from '../../layers/input_convex_dense.js';
+import { applyWeightConstraints } from '../../layers/weight_constraints.js';
+import { evaluateScores } from './evaluate.js';
+import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import type { ConvexPriorConfig } from './prior_config.js';
+import { radialInit } from './radial_init.js';
+import type { ProbabilityMap } from '../probability_map.js';
+import { momentFrame } from '../fit/moment_frame.js';
+
+/**
+ * The paper's input-convex net, hidden layers with linear skips from the input into
+ * every later layer, behind a fixed affine input normalisation (which keeps convexity).
+ */
+export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.LayersModel {
+  const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 1000 + 10 * i);
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
+  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
+  const hidden = (i: number) => new InputConvexDense({ units: config.width, activation: config.activation, name: `icnn_${i}`, seed: layerSeed(i) });
+  let z = hidden(0).apply(x) as tf.SymbolicTensor;
+  for (let i = 1; i < config.depth; i++) z = hidden(i).apply([z, x]) as tf.SymbolicTensor;
+  const output = new InputConvexDense({ units: 1, activation: 'linear', name: 'icnn_out', seed: layerSeed(config.depth) });
+  const out = output.apply([z, x]) as tf.SymbolicTensor;
+  return tf.model({ inputs: coords, outputs: out, name: 'convex_prior' });
+}
+
+/** Tolerance on F for float rounding when checking the midpoint property. */
+const CERTIFY_TOLERANCE = 1e-5;
+
+/** Samples points of the frame (plus a margin: the guarantee is not limited to the image). */
+export function sampleFramePoints(count: number, dim: number, options: CertifyOptions, rng: () => number): Float32Array {
+  const h = options.height ?? 1;
+  const w = options.width ?? 1;
+  const half = [w / Math.max(h, w), h / Math.max(h, w)];
+  const margin = 1.25;
+  const pts = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    for (let d = 0; d < dim; d++) {
+      const extent = d < 2 ? half[d]! : 1;
+      pts[i * dim + d] = (rng() * 2 - 1) * extent * margin;
+    }
+  }
+  return pts;
+}
+
+export class ConvexPrior implements ImplicitPrior {
+  readonly model: tf.LayersModel;
+
+  constructor(readonly config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    this.model = options.model ?? buildConvexNet(config, options.seed);
+  }
+
+  score(points: tf.Tensor2D): tf.Tensor2D {
+    return this.model.apply(points) as tf.Tensor2D;
+  }
+
+  /**
+   * Data-dependent start: the normalisation maps the map's moment ellipse to the unit
+   * disc and the net becomes a cone around it, so the first mask is that ellipse.
+   */
+  initializeFromData(map: ProbabilityMap, seed = 0): void {
+    const frame = this.model.getLayer('frame') as AffineNormalization;
+    if (this.config.inputDim === 2) {
+      const { shift, matrix } = momentFrame(map);
+      tf.tidy(() => frame.setTransform(shift, matrix));
+    }
+    const layers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense);
+    radialInit(layers, this.config.inputDim, this.config.initGain, seed);
+  }
+
+  applyConstraints(): void {
+    applyWeightConstraints(this.model);
+  }
+
+  /** Convexity of S: for pairs of sampled points inside S, the midpoint must be inside too. */
+  certify(options: CertifyOptions = {}): Certificate {
+    const dim = this.config.inputDim;
+    const rng = seedrandom(String(options.seed ?? 0));
+    const samples = options.samples ?? 20000;
+    const pts = sampleFramePoints(samples, dim, options, rng);
+    const scores = evaluateScores(this, pts, dim);
+    const inside: number[] = [];
+    for (let i = 0; i < samples; i++) if (scores[i]! <= 0) inside.push(i);
+    const property = 'convex: the midpoint of two points of {F <= 0} lies in {F <= 0}';
+    if (inside.length < 2) return { property, checked: 0, violations: 0, passed: true };
+    const pairs = samples;
+    const mids = new Float32Array(pairs * dim);
+    for (let p = 0; p < pairs; p++) {
+      const a = inside[Math.floor(rng() * inside.length)]!;
+      const b = inside[Math.floor(rng() * inside.length)]!;
+      for (let d = 0; d < dim; d++) mids[p * dim + d] = (pts[a * dim + d]! + pts[b * dim + d]!) / 2;
+    }
+    const midScores = evaluateScores(this, mids, dim);
+    let violations = 0;
+    for (const s of midScores) if (s > CERTIFY_TOLERANCE) violations++;
+    return { property, checked: pairs, violations, passed: violations === 0 };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,17 @@
+import { match } from 'ts-pattern';
+import { ConvexPrior } from './convex_prior.js';
+import type { ImplicitPrior } from './implicit_prior.js';
+import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from './prior_config.js';
+
+export interface CreatePriorOptions {
+  /** Seeds the weight initialisation, for reproducible fits. */
+  seed?: number;
+}
+
+/** A fresh prior of the given kind (a kind name uses the paper's defaults). */
+export function createPrior(config: PriorConfigInput, options: CreatePriorOptions = {}): ImplicitPrior {
+  const resolved: PriorConfig = resolvePriorConfig(config);
+  return match(resolved)
+    .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { seed: options.seed }))
+    .exhaustive();
+}

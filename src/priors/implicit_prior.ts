@@ -1,0 +1,48 @@
+import type * as tf from '@tensorflow/tfjs';
+import type { ProbabilityMap } from '../probability_map.js';
+import type { PriorConfig } from './prior_config.js';
+
+/** What `certify` measured: a sampled check of the prior's guarantee. */
+export interface Certificate {
+  /** The property that was checked, e.g. 'convex: midpoint of two inside points is inside'. */
+  property: string;
+  /** How many sampled cases were checked. */
+  checked: number;
+  /** How many of them broke the property. */
+  violations: number;
+  passed: boolean;
+}
+
+export interface CertifyOptions {
+  /** Image size whose frame is sampled (default: the square [-1, 1]^2). */
+  height?: number;
+  width?: number;
+  samples?: number;
+  seed?: number;
+}
+
+/**
+ * An implicit shape prior: a network F mapping frame coordinates to a score whose
+ * sublevel set S = {F <= 0} is the foreground and belongs to the prior's shape class
+ * for every value of the parameters.
+ *
+ * Sign convention (used everywhere in shapeprior): foreground where F <= 0;
+ * foreground probability sigma(-F), so the mask {sigma(-F) >= 0.5} equals S.
+ */
+export interface ImplicitPrior {
+  readonly config: PriorConfig;
+  /** The network F as a tfjs model: savable with `model.save`, trainable by any tfjs optimiser. */
+  readonly model: tf.LayersModel;
+  /** F at `points` ([N, inputDim] frame coordinates) -> [N, 1]. Differentiable. */
+  score(points: tf.Tensor2D): tf.Tensor2D;
+  /**
+   * Optional data-dependent initialisation from the map about to be fitted (fitPrior
+   * calls it unless told to keep the current parameters, e.g. for a warm start).
+   */
+  initializeFromData?(map: ProbabilityMap, seed?: number): void;
+  /** Projects the parameters back onto the set where the guarantee holds (call after every optimiser step). */
+  applyConstraints(): void;
+  /** Checks the guarantee on sampled points of the current level set. */
+  certify(options?: CertifyOptions): Certificate;
+  dispose(): void;
+}

@@ -1,0 +1,71 @@
+import { match, P } from 'ts-pattern';
+
+/**
+ * Every prior kind is one case of this union; `createPrior` and the CLI match it
+ * exhaustively, so adding a kind is a compile error everywhere it must be handled.
+ */
+export type PriorConfig = ConvexPriorConfig;
+export type PriorKind = PriorConfig['kind'];
+
+/** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
+export interface ConvexPriorConfig {
+  kind: 'convex';
+  /** Coordinates per point: 2 for (x, y), 3 for (x, y, t) or (x, y, depth). */
+  inputDim: 2 | 3;
+  /** Hidden layers. The paper uses 3. */
+  depth: number;
+  /** Units per hidden layer. The paper uses 130. */
+  width: number;
+  activation: 'relu' | 'softplus';
+  /**
+   * Slope of the cone F = gain * (|x| - 1) that the data-dependent initialisation
+   * starts from (x in moment-normalised units). A steep start gives a sharp
+   * sigmoid(-F) edge from the first step.
+   */
+  initGain: number;
+}
+
+/** What users pass: a kind name, or a partial config of one kind (the rest is defaulted). */
+export type PriorConfigInput =
+  | PriorKind
+  | { [K in PriorKind]: Partial<Extract<PriorConfig, { kind: K }>> & { kind: K } }[PriorKind];
+
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex'];
+
+export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
+
+function positiveInt(value: unknown, name: string, max: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Completes a user's partial config with the paper's defaults and checks every field.
+ * Accepts a bare kind name ('convex') as shorthand for its defaults.
+ */
+export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
+  // Configs also arrive untyped (CLI flags, JSON on disk), so every field is checked at run time.
+  const raw = (typeof input === 'string' ? { kind: input } : input) as Record<string, unknown>;
+  return match(raw)
+    .with({ kind: 'convex' }, (c): ConvexPriorConfig => {
+      const cfg = { ...DEFAULT_CONVEX, ...c } as ConvexPriorConfig;
+      if (cfg.inputDim !== 2 && cfg.inputDim !== 3) throw new RangeError(`inputDim must be 2 or 3, got ${JSON.stringify(cfg.inputDim)}`);
+      positiveInt(cfg.depth, 'depth', 16);
+      positiveInt(cfg.width, 'width', 4096);
+      if (cfg.activation !== 'relu' && cfg.activation !== 'softplus') {
+        throw new RangeError(`activation must be relu or softplus (convex, non-decreasing), got ${JSON.stringify(cfg.activation)}`);
+      }
+      if (typeof cfg.initGain !== 'number' || !(cfg.initGain > 0) || !Number.isFinite(cfg.initGain)) {
+        throw new RangeError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
+      }
+      return { kind: 'convex', inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
+    })
+    .with({ kind: P.string }, (c) => {
+      throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);
+    })
+    .otherwise(() => {
+      throw new RangeError(`a prior config needs a "kind" (one of ${PRIOR_KINDS.join(', ')})`);
+    });
+}

@@ -1,0 +1,49 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import type { InputConvexDense } from '../../layers/input_convex_dense.js';
+
+/** Evenly spread unit vectors: on the circle for dim 2, a Fibonacci sphere for dim 3. */
+function directions(count: number, dim: number): number[][] {
+  if (dim === 2) return Array.from({ length: count }, (_, k) => [Math.cos((2 * Math.PI * k) / count), Math.sin((2 * Math.PI * k) / count)]);
+  const golden = Math.PI * (3 - Math.sqrt(5));
+  return Array.from({ length: count }, (_, k) => {
+    const z = 1 - (2 * (k + 0.5)) / count;
+    const r = Math.sqrt(1 - z * z);
+    return [r * Math.cos(golden * k), r * Math.sin(golden * k), z];
+  });
+}
+
+/**
+ * Sets an input-convex net to F(x) ~= gain * (|x| - 1), a cone whose zero level set
+ * is the unit disc (sphere), instead of a random convex function.
+ *
+ * First layer: relu(n_k . x) for evenly spread directions n_k, whose mean is
+ * proportional to |x|. Later hidden layers pass z through (Wz = identity, which is
+ * non-negative, plus a little noise so units differ). Output: the scaled mean minus
+ * gain. Every unit is active on half the plane, so gradients reach all of them, and
+ * combined with the moment normalisation the first mask is the object's moment
+ * ellipse: the fit starts near the answer.
+ */
+export function radialInit(layers: InputConvexDense[], inputDim: number, gain: number, seed: number): void {
+  const rng = seedrandom(`radial-${seed}`);
+  const [first, ...rest] = layers;
+  const output = rest.pop();
+  if (!first || !output) throw new Error('radialInit needs at least one hidden layer and an output layer');
+  const width = first.units;
+  const dirs = directions(width, inputDim);
+  // E_k[relu(n_k . e)] for a unit vector e, estimated over several e.
+  let mean = 0;
+  const probes = directions(16, inputDim);
+  for (const e of probes) for (const n of dirs) mean += Math.max(0, n.reduce((acc, v, i) => acc + v * e[i]!, 0));
+  mean /= probes.length * width;
+  tf.tidy(() => {
+    const wx = tf.tensor2d(Array.from({ length: inputDim }, (_, i) => dirs.map((n) => n[i]!)));
+    first.setWeights([wx, tf.zeros([width])]);
+    for (const layer of rest) {
+      const noise = Array.from({ length: width * width }, () => 0.002 * rng());
+      const jitterX = Array.from({ length: inputDim * width }, () => 0.02 * (rng() - 0.5));
+      layer.setWeights([tf.tensor2d(jitterX, [inputDim, width]), tf.add(tf.eye(width), tf.tensor2d(noise, [width, width])), tf.zeros([width])]);
+    }
+    output.setWeights([tf.zeros([inputDim, 1]), tf.fill([width, 1], gain / (width * mean)), tf.tensor1d([-gain])]);
+  });
+}
