@@ -3,4 +3,5 @@
 export { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
 export { InputConvexDense, type InputConvexDenseArgs, type ConvexActivation } from './input_convex_dense.js';
 export { AffineNormalization } from './affine_normalization.js';
+export { LevelSetSaturation, type LevelSetSaturationArgs } from './level_set_saturation.js';
 export { applyWeightConstraints } from './weight_constraints.js';

@@ -29,7 +29,7 @@ export function occludedEllipse(options: OccludedEllipseOptions = {}): Synthetic
   const height = options.height ?? 256;
   const width = options.width ?? 256;
   const rng = seedrandom(`ellipse-${options.seed ?? 0}`);
-  const speckle = options.speckle ?? 0.08;
+  const speckle = options.speckle ?? 0.1;
   const cx = 0.1 * (rng() - 0.5);
   const cy = 0.1 * (rng() - 0.5);
   const a = 0.6 + 0.1 * rng();
@@ -37,7 +37,7 @@ export function occludedEllipse(options: OccludedEllipseOptions = {}): Synthetic
   const theta = Math.PI * (0.1 + 0.2 * rng());
   const barAngle = theta + Math.PI / 2 + 0.3 * (rng() - 0.5);
   const barOffset = 0.15 * (rng() - 0.5);
-  const barHalfWidth = 0.07;
+  const barHalfWidth = 0.04;
   // Clutter sits in the corners, away from the object: a prior cannot (and should not) explain it.
   const blobs = [0, 1, 2].map((k) => ({ x: (k === 1 ? -1 : 1) * (0.82 + 0.08 * rng()), y: (k === 2 ? -1 : 1) * (0.82 + 0.08 * rng()), r: 0.06 + 0.04 * rng() }));
   const coords = gridCoordinates(height, width);

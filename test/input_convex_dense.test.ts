@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
-import { explicitTransposeMatMul, InputConvexDense } from '../layers/index.js';
+import { explicitTransposeMatMul, InputConvexDense, LevelSetSaturation } from '../layers/index.js';
 import { ConvexPrior } from '../src/priors/convex_prior.js';
 import { resolvePriorConfig, type ConvexPriorConfig } from '../src/priors/prior_config.js';
+import { occludedEllipse } from '../src/synthetic.js';
 
 const config = (over: Partial<ConvexPriorConfig> = {}) => resolvePriorConfig({ kind: 'convex', width: 32, ...over }) as ConvexPriorConfig;
 
@@ -12,14 +13,17 @@ const config = (over: Partial<ConvexPriorConfig> = {}) => resolvePriorConfig({ k
  * the size of F (> 0 means not convex; float rounding alone stays near 1e-6).
  */
 function worstMidpointViolation(prior: ConvexPrior, dim: number, pairs: number, seed: number): number {
+  // The ICNN's own output: the saturation after it keeps level sets, not function convexity.
+  const icnn = tf.model({ inputs: prior.model.inputs, outputs: prior.model.getLayer('icnn_out').output });
+  const F = (x: tf.Tensor) => icnn.apply(x) as tf.Tensor;
   const rng = seedrandom(String(seed));
   const a = Array.from({ length: pairs * dim }, () => 3 * (rng() * 2 - 1));
   const b = Array.from({ length: pairs * dim }, () => 3 * (rng() * 2 - 1));
   return tf.tidy(() => {
     const ta = tf.tensor2d(a, [pairs, dim]);
     const tb = tf.tensor2d(b, [pairs, dim]);
-    const fm = prior.score(tf.div(tf.add(ta, tb), 2));
-    const chord = tf.div(tf.add(prior.score(ta), prior.score(tb)), 2);
+    const fm = F(tf.div(tf.add(ta, tb), 2));
+    const chord = tf.div(tf.add(F(ta), F(tb)), 2);
     const size = tf.add(1, tf.max(tf.abs(chord)));
     return tf.div(tf.max(tf.sub(fm, chord)), size).dataSync()[0]!;
   });
@@ -102,6 +106,41 @@ describe('InputConvexDense', () => {
   });
 });
 
+describe('LevelSetSaturation', () => {
+  it('is strictly increasing with h(0) = 0, so it keeps every level set of its input', () => {
+    for (const level of [0.5, 3, 20]) {
+      const layer = new LevelSetSaturation({ initialLevel: level });
+      const x = tf.linspace(-50, 50, 2001).reshape([2001, 1]);
+      const y = (layer.apply(x) as tf.Tensor).dataSync();
+      const xs = x.dataSync();
+      for (let i = 0; i < xs.length; i++) {
+        expect(Math.sign(y[i]!)).toBe(Math.sign(xs[i]!));
+        if (i > 0) expect(y[i]!).toBeGreaterThan(y[i - 1]! - 1e-7);
+        expect(Math.abs(y[i]!)).toBeLessThanOrEqual(level + 1e-5);
+      }
+      // Near 0 it is the identity, so the slope at the boundary is the net's own.
+      expect(Math.abs((layer.apply(tf.tensor2d([[1e-3]])) as tf.Tensor).dataSync()[0]! - 1e-3)).toBeLessThan(1e-6);
+    }
+  });
+
+  it('leaves the prior mask equal to the ICNN sublevel set {F <= 0}', () => {
+    const prior = new ConvexPrior(config(), { seed: 8 });
+    prior.initializeFromData(occludedEllipse({ height: 48, width: 48 }).unaries, 8);
+    const icnn = tf.model({ inputs: prior.model.inputs, outputs: prior.model.getLayer('icnn_out').output });
+    const pts = tf.randomUniform([5000, 2], -1.5, 1.5, 'float32', 4);
+    const raw = (icnn.predict(pts) as tf.Tensor).dataSync();
+    const saturated = prior.score(pts as tf.Tensor2D).dataSync();
+    let inside = 0;
+    for (let i = 0; i < raw.length; i++) {
+      expect(saturated[i]! <= 0).toBe(raw[i]! <= 0);
+      if (raw[i]! <= 0) inside++;
+    }
+    expect(inside).toBeGreaterThan(0);
+    expect(inside).toBeLessThan(raw.length);
+    prior.dispose();
+  });
+});
+
 describe('explicitTransposeMatMul', () => {
   it('has the same value and gradients as tf.matMul to float tolerance', () => {
     const a = tf.randomNormal([64, 13], 0, 1, 'float32', 1) as tf.Tensor2D;
@@ -122,12 +161,14 @@ describe('explicitTransposeMatMul', () => {
     const { grads } = tf.variableGrads(() => tf.mean(tf.square(prior.score(pts))) as tf.Scalar, vars);
     // The same network written with plain matMuls, reading the same variables.
     const byName = (n: string) => vars.find((v) => v.name.includes(n))!;
+    const frame = prior.model.getLayer('frame').getWeights();
     const plain = () => {
-      const x = pts;
+      const x = tf.matMul(tf.sub(pts, frame[0]!), frame[1]! as tf.Tensor2D);
       const h0 = tf.relu(tf.add(tf.matMul(x, byName('icnn_0/x_kernel')), byName('icnn_0/bias')));
       const h1 = tf.relu(tf.add(tf.add(tf.matMul(h0, byName('icnn_1/z_kernel')), tf.matMul(x, byName('icnn_1/x_kernel'))), byName('icnn_1/bias')));
-      const out = tf.add(tf.add(tf.matMul(h1, byName('icnn_out/z_kernel')), tf.matMul(x, byName('icnn_out/x_kernel'))), byName('icnn_out/bias'));
-      return tf.mean(tf.square(out)) as tf.Scalar;
+      const f = tf.add(tf.add(tf.matMul(h1, byName('icnn_out/z_kernel')), tf.matMul(x, byName('icnn_out/x_kernel'))), byName('icnn_out/bias'));
+      const a = tf.exp(byName('saturation/log_level'));
+      return tf.mean(tf.square(tf.mul(a, tf.tanh(tf.div(f, a))))) as tf.Scalar;
     };
     const reference = tf.variableGrads(plain, vars).grads;
     expect(Object.keys(grads).length).toBe(vars.length);

@@ -1,37 +1,54 @@
-import { iou } from '../metrics.js';
-import { evaluateMask } from '../priors/evaluate.js';
-import type { ImplicitPrior } from '../priors/implicit_prior.js';
-
-/** Longer side of the coarse grid the convergence test evaluates (the mask's shape, not its pixels, must settle). */
-const CHECK_GRID = 128;
+export type ScheduleDecision = 'continue' | 'reduce' | 'stop';
 
 /**
- * The convergence test: every check evaluates the prior's mask on a coarse grid of
- * the image's frame and compares it with the previous check by 1 - IoU, i.e. the
- * flipped pixels relative to the object, not to the image (a small object that is
- * still growing must not look settled). When that stays below `tolerance` for
- * `patience` consecutive checks, the shape has settled and further steps would only
- * polish the score values.
+ * The convergence test: ReduceLROnPlateau on the Monte-Carlo loss.
+ *
+ * Losses are averaged over windows of `window` steps (one minibatch is too noisy to
+ * compare). A window that does not beat the best so far by the relative margin
+ * `tolerance` is a plateau window; after `patience` of them in a row the optimiser
+ * is only bouncing around the optimum at this step size (seen as the whole shape
+ * jittering by a pixel), so the caller halves the learning rate, which shrinks the
+ * bounce. After `reductions` halvings the fit has converged.
  */
 export class ConvergenceMonitor {
-  private previous: Uint8Array | null = null;
-  private quiet = 0;
-  private readonly h: number;
-  private readonly w: number;
+  private sum = 0;
+  private count = 0;
+  private best = Infinity;
+  private flat = 0;
+  private reduced = 0;
+  private lastMean = NaN;
 
-  constructor(private readonly prior: ImplicitPrior, height: number, width: number, private readonly tolerance: number, private readonly patience: number) {
-    const scale = CHECK_GRID / Math.max(height, width);
-    this.h = Math.max(1, Math.round(height * scale));
-    this.w = Math.max(1, Math.round(width * scale));
+  constructor(
+    private readonly window: number,
+    private readonly tolerance: number,
+    private readonly patience: number,
+    private readonly reductions: number,
+  ) {}
+
+  /** Mean loss of the last complete window (NaN before the first). */
+  get windowLoss(): number {
+    return this.lastMean;
   }
 
-  /** Returns true once the mask has been stable for `patience` checks. */
-  check(): boolean {
-    const mask = evaluateMask(this.prior, this.h, this.w);
-    if (this.previous) {
-      this.quiet = 1 - iou(mask, this.previous) < this.tolerance ? this.quiet + 1 : 0;
+  /** Feeds one step's loss; at the end of each window returns what to do. */
+  observe(loss: number): ScheduleDecision {
+    this.sum += loss;
+    this.count++;
+    if (this.count < this.window) return 'continue';
+    const mean = this.sum / this.count;
+    this.lastMean = mean;
+    this.sum = 0;
+    this.count = 0;
+    if (mean < this.best * (1 - this.tolerance)) {
+      this.best = mean;
+      this.flat = 0;
+      return 'continue';
     }
-    this.previous = mask;
-    return this.quiet >= this.patience;
+    this.best = Math.min(this.best, mean);
+    if (++this.flat < this.patience) return 'continue';
+    this.flat = 0;
+    if (this.reduced >= this.reductions) return 'stop';
+    this.reduced++;
+    return 'reduce';
   }
 }

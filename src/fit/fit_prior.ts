@@ -4,7 +4,9 @@ import { gridCoordinates } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import type { ImplicitPrior } from '../priors/implicit_prior.js';
 import { PointSampler } from './point_sampler.js';
+import { AdjustableAdam } from './adjustable_adam.js';
 import { ConvergenceMonitor } from './convergence.js';
+import { boxBlur, smoothingRadius } from './moment_frame.js';
 
 export interface FitOptions {
   /** Upper bound on optimiser steps. */
@@ -19,21 +21,29 @@ export interface FitOptions {
   /** Seeds point sampling and tfjs initialisers: equal seeds give equal fits on one backend. */
   seed?: number;
   /**
-   * Weigh foreground (likelihood >= 0.5) and background pixels so that each class
-   * contributes half of the objective, as the authors' code does by sampling equally
-   * many of each. Multiplies foregroundWeight / backgroundWeight.
+   * Weigh foreground and background pixels so that each class contributes half of
+   * the objective, as the authors' code does by sampling equally many of each.
+   * Multiplies foregroundWeight / backgroundWeight.
    */
   balance?: boolean;
-  /** Weight of the squared error at pixels with likelihood >= 0.5 (e.g. < 1 where occluders hide the object). */
+  /** Weight of the squared error at foreground pixels (blurred likelihood >= 0.5; e.g. < 1 where occluders hide the object). */
   foregroundWeight?: number;
-  /** Weight of the squared error at pixels with likelihood < 0.5. */
+  /** Weight of the squared error at background pixels (blurred likelihood < 0.5). */
   backgroundWeight?: number;
-  /** Stop early once 1 - IoU between the masks of consecutive checks stays below this (0 disables). */
+  /**
+   * Convergence test (see ConvergenceMonitor): a window of `checkEvery` steps whose
+   * mean loss does not improve on the best by this relative margin is a plateau;
+   * after `patience` plateau windows the learning rate is halved, and after
+   * `reductions` halvings the fit stops. 0 disables the test: exactly maxSteps steps
+   * at a constant learning rate.
+   */
   tolerance?: number;
-  /** Steps between two convergence checks. */
+  /** Steps per loss window of the convergence test. */
   checkEvery?: number;
-  /** Consecutive quiet checks needed to stop. */
+  /** Plateau windows in a row before the learning rate is halved. */
   patience?: number;
+  /** Learning-rate halvings before the fit counts as converged. */
+  reductions?: number;
   /** Run the prior's data-dependent initialisation first (false: continue from the current parameters). */
   initialize?: boolean;
   onProgress?: (progress: FitProgress) => void;
@@ -64,15 +74,16 @@ const SCORE_CLIP = 20;
 
 export const FIT_DEFAULTS = {
   maxSteps: 1000,
-  pointsPerStep: 4096 as number | 'all',
+  pointsPerStep: 1024 as number | 'all',
   learningRate: 1e-3,
   seed: 0,
-  balance: false,
+  balance: true,
   foregroundWeight: 1,
   backgroundWeight: 1,
-  tolerance: 0.005,
-  checkEvery: 20,
-  patience: 3,
+  tolerance: 0.01,
+  checkEvery: 25,
+  patience: 2,
+  reductions: 3,
   initialize: true,
 } as const;
 
@@ -92,10 +103,9 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
   if (opts.initialize) prior.initializeFromData?.(unaries, opts.seed);
   const rng = seedrandom(`fit-${opts.seed}`);
   const coords = gridCoordinates(unaries.height, unaries.width);
-  const [fgWeight, bgWeight] = classWeights(unaries, opts);
-  const sampler = new PointSampler(coords, unaries.data, fgWeight, bgWeight, rng);
-  const monitor = new ConvergenceMonitor(prior, unaries.height, unaries.width, opts.tolerance, opts.patience);
-  const optimizer = tf.train.adam(opts.learningRate);
+  const sampler = new PointSampler(coords, unaries.data, pixelWeights(unaries, opts), rng);
+  const monitor = new ConvergenceMonitor(opts.checkEvery, opts.tolerance, opts.patience, opts.reductions);
+  const optimizer = new AdjustableAdam(opts.learningRate);
   const variables = prior.model.trainableWeights.map((w) => w.read() as tf.Variable);
   let finalLoss = NaN;
   let steps = 0;
@@ -114,15 +124,16 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
       });
       prior.applyConstraints();
       steps = step;
-      const reportLoss = step % opts.checkEvery === 0 || step === opts.maxSteps;
-      if (reportLoss) {
-        finalLoss = (await loss.data())[0]!;
-        opts.onProgress?.({ step, maxSteps: opts.maxSteps, loss: finalLoss });
-      }
+      finalLoss = (await loss.data())[0]!;
       loss.dispose();
-      if (opts.tolerance > 0 && step % opts.checkEvery === 0 && monitor.check()) {
-        converged = true;
-        break;
+      if (step % opts.checkEvery === 0 || step === opts.maxSteps) opts.onProgress?.({ step, maxSteps: opts.maxSteps, loss: finalLoss });
+      if (opts.tolerance > 0) {
+        const decision = monitor.observe(finalLoss);
+        if (decision === 'stop') {
+          converged = true;
+          break;
+        }
+        if (decision === 'reduce') optimizer.rate /= 2;
       }
     }
   } finally {
@@ -132,14 +143,25 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
   return { steps, seconds: (performance.now() - started) / 1000, finalLoss, pointsPerStep, converged };
 }
 
-/** Per-class loss weights; with `balance`, each class present gets half of the total weight. */
-function classWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): [number, number] {
-  if (!o.balance) return [o.foregroundWeight, o.backgroundWeight];
+/**
+ * The loss weight of every pixel. A pixel's class (foreground or background) is read
+ * from the box-blurred map, so isolated confidently-wrong pixels (speckle) take the
+ * class of their surroundings. With `balance`, each class then carries half of the
+ * total weight: background usually covers most of the image, and without balancing
+ * its area pulls the 0.5 level of sigma(-F) inward whenever the map is noisy.
+ */
+function pixelWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): Float32Array {
+  const smooth = boxBlur(map.data, map.height, map.width, smoothingRadius(map.height, map.width));
+  const n = smooth.length;
   let fg = 0;
-  for (const v of map.data) if (v >= 0.5) fg++;
-  const n = map.data.length;
-  if (fg === 0 || fg === n) return [o.foregroundWeight, o.backgroundWeight];
-  return [(o.foregroundWeight * n) / (2 * fg), (o.backgroundWeight * n) / (2 * (n - fg))];
+  for (const v of smooth) if (v >= 0.5) fg++;
+  let wf = o.foregroundWeight;
+  let wb = o.backgroundWeight;
+  if (o.balance && fg > 0 && fg < n) {
+    wf *= n / (2 * fg);
+    wb *= n / (2 * (n - fg));
+  }
+  return smooth.map((v) => (v >= 0.5 ? wf : wb));
 }
 
 function validateFitOptions(o: Required<Omit<FitOptions, 'onProgress'>>): void {
@@ -155,4 +177,5 @@ function validateFitOptions(o: Required<Omit<FitOptions, 'onProgress'>>): void {
   check(o.tolerance >= 0 && o.tolerance < 1, 'tolerance', o.tolerance, 'in [0, 1)');
   check(Number.isInteger(o.checkEvery) && o.checkEvery >= 1, 'checkEvery', o.checkEvery, 'a positive integer');
   check(Number.isInteger(o.patience) && o.patience >= 1, 'patience', o.patience, 'a positive integer');
+  check(Number.isInteger(o.reductions) && o.reductions >= 0, 'reductions', o.reductions, 'a non-negative integer');
 }

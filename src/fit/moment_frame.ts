@@ -16,8 +16,7 @@ export interface AffineFrame {
  */
 export function momentFrame(map: ProbabilityMap): AffineFrame {
   const { height, width } = map;
-  const radius = Math.max(1, Math.round(Math.min(height, width) / 64));
-  const smooth = boxBlur(map.data, height, width, radius);
+  const smooth = boxBlur(map.data, height, width, smoothingRadius(height, width));
   const coords = gridCoordinates(height, width);
   let n = 0;
   let mx = 0;
@@ -59,6 +58,11 @@ export function momentFrame(map: ProbabilityMap): AffineFrame {
   // M = R diag(d1, d2) R^T: symmetric, so the row-vector form (x - mu) M needs no transpose.
   const off = c * s * (d1 - d2);
   return { shift: [mx, my], matrix: [[c * c * d1 + s * s * d2, off], [off, s * s * d1 + c * c * d2]] };
+}
+
+/** Box-blur radius that removes pixel-level speckle but keeps object-level structure. */
+export function smoothingRadius(height: number, width: number): number {
+  return Math.max(1, Math.round(Math.min(height, width) / 64));
 }
 
 /** Mean over a (2r+1)^2 window, clipped at the borders; separable, O(pixels). */

@@ -14,11 +14,11 @@ export class PointSampler {
   private readonly pixels: number;
   private everyPixel: PointBatch | null = null;
 
+  /** `pixelWeights[i]` is the loss weight of pixel i (see classWeights in fit_prior.ts). */
   constructor(
     private readonly coords: Float32Array,
     private readonly likelihood: Float32Array,
-    private readonly foregroundWeight: number,
-    private readonly backgroundWeight: number,
+    private readonly pixelWeights: Float32Array,
     private readonly rng: () => number,
   ) {
     this.pixels = likelihood.length;
@@ -29,7 +29,7 @@ export class PointSampler {
     if (!this.everyPixel) {
       const count = this.pixels;
       const targets = Float32Array.from(this.likelihood);
-      const weights = targets.map((g) => (g >= 0.5 ? this.foregroundWeight : this.backgroundWeight));
+      const weights = this.pixelWeights;
       this.everyPixel = { count, points: this.coords, targets, weights };
     }
     return this.everyPixel;
@@ -43,9 +43,8 @@ export class PointSampler {
       const p = Math.floor(this.rng() * this.pixels);
       points[2 * i] = this.coords[2 * p]!;
       points[2 * i + 1] = this.coords[2 * p + 1]!;
-      const g = this.likelihood[p]!;
-      targets[i] = g;
-      weights[i] = g >= 0.5 ? this.foregroundWeight : this.backgroundWeight;
+      targets[i] = this.likelihood[p]!;
+      weights[i] = this.pixelWeights[p]!;
     }
     return { count, points, targets, weights };
   }

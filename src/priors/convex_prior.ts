@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { InputConvexDense } from '../../layers/input_convex_dense.js';
+import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { applyWeightConstraints } from '../../layers/weight_constraints.js';
 import { evaluateScores } from './evaluate.js';
 import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
@@ -12,7 +13,8 @@ import { momentFrame } from '../fit/moment_frame.js';
 
 /**
  * The paper's input-convex net, hidden layers with linear skips from the input into
- * every later layer, behind a fixed affine input normalisation (which keeps convexity).
+ * every later layer, between a fixed affine input normalisation and a level-set
+ * preserving saturation (neither changes the set {F <= 0}, so it stays convex).
  */
 export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.LayersModel {
   const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 1000 + 10 * i);
@@ -22,7 +24,8 @@ export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.Lay
   let z = hidden(0).apply(x) as tf.SymbolicTensor;
   for (let i = 1; i < config.depth; i++) z = hidden(i).apply([z, x]) as tf.SymbolicTensor;
   const output = new InputConvexDense({ units: 1, activation: 'linear', name: 'icnn_out', seed: layerSeed(config.depth) });
-  const out = output.apply([z, x]) as tf.SymbolicTensor;
+  const convex = output.apply([z, x]) as tf.SymbolicTensor;
+  const out = new LevelSetSaturation({ name: 'saturation' }).apply(convex) as tf.SymbolicTensor;
   return tf.model({ inputs: coords, outputs: out, name: 'convex_prior' });
 }
 
