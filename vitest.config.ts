@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
+    globalSetup: ['test/global_setup.ts'],
     // Fits run real optimisation on the wasm backend (one core per worker).
     testTimeout: 180_000,
     hookTimeout: 180_000,

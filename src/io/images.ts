@@ -69,7 +69,9 @@ export async function readRgb(file: string): Promise<RgbImage> {
 }
 
 async function writePngAtomic(file: string, pixels: Uint8Array, width: number, height: number, channels: 1 | 3): Promise<void> {
-  const png = await sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels } }).png().toBuffer();
+  const image = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels } });
+  // Without an explicit 'b-w', sharp widens single-channel data to sRGB on output.
+  const png = await (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
   // Temporary file + rename: a crash or an error never leaves a partial PNG behind.
   await writeFileAtomic(file, png);
 }

@@ -1,0 +1,121 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Command, Option } from 'commander';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
+import { fitPrior, FIT_DEFAULTS } from '../fit/fit_prior.js';
+import { InputError } from '../io/input_error.js';
+import { readRgb, readUnaries, writeMask, writeOverlay, type RgbImage } from '../io/images.js';
+import { createPrior } from '../priors/create_prior.js';
+import { evaluateMask } from '../priors/evaluate.js';
+import { PRIOR_KINDS, type PriorKind } from '../priors/prior_config.js';
+import { savePrior } from '../priors/persistence.js';
+import { integerIn, numberIn } from './parse_flags.js';
+import { fitProgressBar } from './progress.js';
+
+interface FitFlags {
+  prior: PriorKind;
+  unaries: string;
+  out: string;
+  image?: string;
+  overlay?: string;
+  savePrior?: string;
+  steps: number;
+  points: number;
+  lr: number;
+  seed: number;
+  backend?: BackendChoice;
+  json?: boolean;
+}
+
+async function ensureWritableTarget(file: string, flag: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  const stat = await fs.stat(dir).catch(() => null);
+  if (!stat || !stat.isDirectory()) throw new InputError(`${flag} ${file}: directory ${dir} does not exist`);
+}
+
+/** Grey likelihoods as an RGB image, so an overlay can be drawn without a photo. */
+function greyToRgb(data: Float32Array, width: number, height: number): RgbImage {
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < data.length; i++) rgb.fill(Math.round(data[i]! * 255), 3 * i, 3 * i + 3);
+  return { width, height, data: rgb };
+}
+
+async function runFit(flags: FitFlags): Promise<void> {
+  // Check everything the user gave before spending time on the fit.
+  await ensureWritableTarget(flags.out, '--out');
+  if (flags.overlay) await ensureWritableTarget(flags.overlay, '--overlay');
+  const unaries = await readUnaries(flags.unaries);
+  const photo = flags.image ? await readRgb(flags.image) : null;
+  if (photo && (photo.width !== unaries.width || photo.height !== unaries.height)) {
+    throw new InputError(`--image ${flags.image} is ${photo.width}x${photo.height} but --unaries ${flags.unaries} is ${unaries.width}x${unaries.height}; they must be the same size`);
+  }
+  let backend;
+  try {
+    backend = await initBackend(flags.backend);
+  } catch (err) {
+    throw new InputError(`--backend: ${(err as Error).message}`);
+  }
+
+  const prior = createPrior(flags.prior, { seed: flags.seed });
+  const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
+  const stats = await fitPrior(prior, unaries, {
+    maxSteps: flags.steps,
+    pointsPerStep: flags.points,
+    learningRate: flags.lr,
+    seed: flags.seed,
+    onProgress: (p) => bar.update(p),
+  });
+  bar.stop();
+  const mask = evaluateMask(prior, unaries.height, unaries.width);
+  const certificate = prior.certify({ height: unaries.height, width: unaries.width, seed: flags.seed });
+  await writeMask(flags.out, mask, unaries.width, unaries.height);
+  if (flags.overlay) await writeOverlay(flags.overlay, photo ?? greyToRgb(unaries.data, unaries.width, unaries.height), mask);
+  if (flags.savePrior) await savePrior(prior, `file://${path.resolve(flags.savePrior)}`);
+  prior.dispose();
+
+  const foregroundPixels = mask.reduce((a, v) => a + v, 0);
+  const result = {
+    prior: flags.prior,
+    backend: backend.choice,
+    backendDetail: backend.description,
+    width: unaries.width,
+    height: unaries.height,
+    steps: stats.steps,
+    converged: stats.converged,
+    seconds: Number(stats.seconds.toFixed(3)),
+    pointsPerStep: stats.pointsPerStep,
+    finalLoss: stats.finalLoss,
+    foregroundPixels,
+    certificate,
+    out: flags.out,
+    ...(flags.overlay ? { overlay: flags.overlay } : {}),
+    ...(flags.savePrior ? { savedPrior: flags.savePrior } : {}),
+  };
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } else {
+    const cert = certificate.passed ? `certified (${certificate.checked} checks)` : `NOT certified (${certificate.violations}/${certificate.checked} violations)`;
+    process.stdout.write(
+      `${flags.prior} prior on ${backend.description}: ${stats.steps} steps${stats.converged ? ' (converged)' : ''} in ${stats.seconds.toFixed(2)} s, ` +
+        `loss ${stats.finalLoss.toFixed(5)}, ${foregroundPixels} foreground pixels, ${cert}; mask written to ${flags.out}\n`,
+    );
+  }
+}
+
+export function fitCommand(): Command {
+  return new Command('fit')
+    .description('fit a shape prior to a foreground-likelihood map (eq. 9) and write its mask')
+    .addOption(new Option('--prior <kind>', 'shape class').choices(PRIOR_KINDS as string[]).makeOptionMandatory())
+    .requiredOption('--unaries <file>', '8-bit grey PNG/JPEG, value/255 = foreground probability')
+    .requiredOption('--out <file>', 'mask PNG to write (same size as the unaries, 255 = foreground)')
+    .option('--image <file>', 'photo of the same size, drawn under --overlay')
+    .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
+    .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
+    .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
+    .option('--points <n>', 'random pixels per step', integerIn(1, 16_777_216), FIT_DEFAULTS.pointsPerStep as number)
+    .option('--lr <x>', 'Adam learning rate', numberIn(0, 10, { exclusiveMin: true }), FIT_DEFAULTS.learningRate)
+    .option('--seed <n>', 'random seed (same seed, same backend: same mask)', integerIn(0, 2 ** 31 - 1), FIT_DEFAULTS.seed)
+    .addOption(new Option('--backend <name>', 'tfjs backend (default: SHAPEPRIOR_BACKEND, else the fastest available)').choices(BACKEND_CHOICES as unknown as string[]))
+    .option('--json', 'print one JSON object with the results on stdout')
+    .action(async (flags: FitFlags) => runFit(flags));
+}

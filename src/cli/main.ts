@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../io/input_error.js';
+import { fitCommand } from './fit_command.js';
+
+/** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values). */
+const EXIT_BAD_INPUT = 2;
+
+/** This package's version, from its package.json (found upward, so it works from src/ and dist/ alike). */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'shapeprior' && pkg.version) return pkg.version;
+    } catch {
+      // not here; look one level up
+    }
+  }
+  return 'unknown';
+}
+
+const program = new Command('shapeprior')
+  .description('provable shape constraints (convex, ...) for segmentation masks, with TensorFlow.js')
+  .version(packageVersion())
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(`shapeprior: ${str.replace(/^error: /, '')}`) })
+  .addCommand(fitCommand().exitOverride());
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has already printed its one-line message; help and --version end with code 0.
+    process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
+  } else if (err instanceof InputError) {
+    process.stderr.write(`shapeprior: ${err.message}\n`);
+    process.exitCode = EXIT_BAD_INPUT;
+  } else {
+    const e = err as Error;
+    process.stderr.write(`shapeprior: internal error: ${e.message}\n${process.env['SHAPEPRIOR_DEBUG'] ? `${e.stack}\n` : ''}`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,18 @@
+// shapeprior: provable shape constraints for TensorFlow.js segmentation.
+// Importing the package registers its layers for `tf.loadLayersModel`.
+export * from '../layers/index.js';
+export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend.js';
+export { gridCoordinates, pixelToFrame } from './coordinates.js';
+export { probabilityMap, thresholdMap, type ProbabilityMap } from './probability_map.js';
+export { iou } from './metrics.js';
+export { occludedEllipse, type SyntheticCase, type OccludedEllipseOptions } from './synthetic.js';
+export { resolvePriorConfig, PRIOR_KINDS, DEFAULT_CONVEX, type PriorConfig, type PriorConfigInput, type PriorKind, type ConvexPriorConfig } from './priors/prior_config.js';
+export type { ImplicitPrior, Certificate, CertifyOptions } from './priors/implicit_prior.js';
+export { createPrior, type CreatePriorOptions } from './priors/create_prior.js';
+export { ConvexPrior, buildConvexNet } from './priors/convex_prior.js';
+export { evaluateMask, evaluateProbability, evaluateScores } from './priors/evaluate.js';
+export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
+export { fitPrior, FIT_DEFAULTS, type FitOptions, type FitStats, type FitProgress } from './fit/fit_prior.js';
+export { readUnaries, readRgb, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, type RgbImage } from './io/images.js';
+export { FileSystemHandler, registerFileRouters } from './io/file_router.js';
+export { InputError } from './io/input_error.js';

@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { iou } from '../src/metrics.js';
+import { occludedEllipse } from '../src/synthetic.js';
+
+const BIN = path.resolve('dist/src/cli/main.js');
+const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-cli-'));
+const file = (name: string) => path.join(dir, name);
+const SIZE = 96;
+const scene = occludedEllipse({ height: SIZE, width: SIZE, seed: 3 });
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, SHAPEPRIOR_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const grey = (data: Uint8Array, w: number, h: number, channels: 1 | 3 = 1) => sharp(Buffer.from(data), { raw: { width: w, height: h, channels } }).png();
+
+beforeAll(async () => {
+  await grey(Uint8Array.from(scene.unaries.data, (v) => Math.round(v * 255)), SIZE, SIZE).toFile(file('unaries.png'));
+  const rgb = new Uint8Array(SIZE * SIZE * 3).map((_, i) => (i * 37) % 251);
+  await grey(rgb, SIZE, SIZE, 3).toFile(file('colour.png'));
+  await grey(new Uint8Array(32 * 32 * 3), 32, 32, 3).toFile(file('photo32.png'));
+  await grey(new Uint8Array(SIZE * SIZE * 3).fill(90), SIZE, SIZE, 3).toFile(file('photo.png'));
+  writeFileSync(file('notes.txt'), 'this is not an image');
+  writeFileSync(file('empty.png'), '');
+});
+
+describe('shapeprior fit (CLI)', () => {
+  it('writes a same-size 0/255 convex mask and one JSON object with the results', async () => {
+    const r = cli('fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--out', file('mask.png'), '--image', file('photo.png'), '--overlay', file('overlay.png'), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.length).toBe(1);
+    const out = JSON.parse(lines[0]!);
+    for (const key of ['prior', 'backend', 'steps', 'seconds', 'pointsPerStep', 'finalLoss', 'certificate']) expect(out).toHaveProperty(key);
+    expect(out.prior).toBe('convex');
+    expect(out.backend).toBe('wasm');
+    expect(out.certificate.passed).toBe(true);
+    expect(out.certificate.checked).toBeGreaterThan(1000);
+    const { data, info } = await sharp(file('mask.png')).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height, info.channels]).toEqual([SIZE, SIZE, 1]);
+    expect(new Set(data)).toEqual(new Set([0, 255]));
+    expect(iou(Uint8Array.from(data, (v) => (v ? 1 : 0)), scene.truth)).toBeGreaterThan(0.85);
+    const overlay = await sharp(file('overlay.png')).metadata();
+    expect([overlay.width, overlay.height]).toEqual([SIZE, SIZE]);
+  });
+
+  it('gives the same mask for the same seed', async () => {
+    const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--steps', '60', '--seed', '5'];
+    expect(cli(...args, '--out', file('seed_a.png')).code).toBe(0);
+    expect(cli(...args, '--out', file('seed_b.png')).code).toBe(0);
+    const a = await sharp(file('seed_a.png')).raw().toBuffer();
+    const b = await sharp(file('seed_b.png')).raw().toBuffer();
+    expect(a.equals(b)).toBe(true);
+  });
+
+  const bad: Array<[string, string[], RegExp]> = [
+    ['a missing unaries file', ['--unaries', file('nope.png')], /unaries .*nope\.png: file not found/],
+    ['a file that is not an image', ['--unaries', file('notes.txt')], /unaries .*notes\.txt: not a readable image/],
+    ['an empty file', ['--unaries', file('empty.png')], /unaries .*empty\.png: empty file/],
+    ['unaries whose colour channels differ', ['--unaries', file('colour.png')], /unaries .*colour\.png: has 3 channels that differ/],
+    ['an --image of another size', ['--unaries', file('unaries.png'), '--image', file('photo32.png')], /--image .*photo32\.png is 32x32 but --unaries .* is 96x96/],
+    ['an unknown prior', ['--unaries', file('unaries.png'), '--prior', 'blobby'], /--prior.*'blobby' is invalid/],
+    ['a non-numeric --steps', ['--unaries', file('unaries.png'), '--steps', 'ten'], /--steps.*expected an integer, got "ten"/],
+    ['an out-of-range --points', ['--unaries', file('unaries.png'), '--points', '0'], /--points.*expected an integer in \[1, /],
+    ['a negative --lr', ['--unaries', file('unaries.png'), '--lr', '-1'], /--lr.*expected a number in \(0, /],
+    ['an unknown --backend', ['--unaries', file('unaries.png'), '--backend', 'quantum'], /--backend.*'quantum' is invalid/],
+    ['a missing --unaries', [], /required option '--unaries <file>' not specified/],
+    ['an --out in a missing directory', ['--unaries', file('unaries.png'), '--out', file('no/such/dir/m.png')], /--out .*m\.png: directory .* does not exist/],
+  ];
+  it.each(bad)('exits 2 with one line naming the problem for %s, writing nothing', (_, args, message) => {
+    const before = readdirSync(dir).length;
+    const hasOut = args.includes('--out');
+    const r = cli('fit', '--prior', 'convex', '--out', file('bad.png'), ...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBe(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+    if (!hasOut) expect(existsSync(file('bad.png'))).toBe(false);
+    expect(readdirSync(dir).length).toBe(before);
+  });
+});
