@@ -1,6 +1,7 @@
 // shapeprior: provable shape constraints for TensorFlow.js segmentation.
 // Importing the package registers its layers for `tf.loadLayersModel`.
 export * from '../layers/index.js';
+export * from '../callbacks/index.js';
 export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend.js';
 export { gridCoordinates, pixelToFrame } from './coordinates.js';
 export { probabilityMap, thresholdMap, type ProbabilityMap } from './probability_map.js';
@@ -13,6 +14,6 @@ export { ConvexPrior, buildConvexNet } from './priors/convex_prior.js';
 export { evaluateMask, evaluateProbability, evaluateScores } from './priors/evaluate.js';
 export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
 export { fitPrior, FIT_DEFAULTS, type FitOptions, type FitStats, type FitProgress } from './fit/fit_prior.js';
-export { readUnaries, readRgb, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, type RgbImage } from './io/images.js';
+export { readUnaries, readRgb, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, probabilityToRgb, type RgbImage } from './io/images.js';
 export { FileSystemHandler, registerFileRouters } from './io/file_router.js';
 export { InputError } from './io/input_error.js';

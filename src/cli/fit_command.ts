@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
 import { fitPrior, FIT_DEFAULTS } from '../fit/fit_prior.js';
 import { InputError } from '../io/input_error.js';
-import { readRgb, readUnaries, writeMask, writeOverlay, type RgbImage } from '../io/images.js';
+import { probabilityToRgb, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import { createPrior } from '../priors/create_prior.js';
 import { evaluateMask } from '../priors/evaluate.js';
 import { PRIOR_KINDS, type PriorKind } from '../priors/prior_config.js';
@@ -31,13 +31,6 @@ async function ensureWritableTarget(file: string, flag: string): Promise<void> {
   const dir = path.dirname(path.resolve(file));
   const stat = await fs.stat(dir).catch(() => null);
   if (!stat || !stat.isDirectory()) throw new InputError(`${flag} ${file}: directory ${dir} does not exist`);
-}
-
-/** Grey likelihoods as an RGB image, so an overlay can be drawn without a photo. */
-function greyToRgb(data: Float32Array, width: number, height: number): RgbImage {
-  const rgb = new Uint8Array(width * height * 3);
-  for (let i = 0; i < data.length; i++) rgb.fill(Math.round(data[i]! * 255), 3 * i, 3 * i + 3);
-  return { width, height, data: rgb };
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
@@ -69,7 +62,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   const mask = evaluateMask(prior, unaries.height, unaries.width);
   const certificate = prior.certify({ height: unaries.height, width: unaries.width, seed: flags.seed });
   await writeMask(flags.out, mask, unaries.width, unaries.height);
-  if (flags.overlay) await writeOverlay(flags.overlay, photo ?? greyToRgb(unaries.data, unaries.width, unaries.height), mask);
+  if (flags.overlay) await writeOverlay(flags.overlay, photo ?? probabilityToRgb(unaries), mask);
   if (flags.savePrior) await savePrior(prior, `file://${path.resolve(flags.savePrior)}`);
   prior.dispose();
 

@@ -129,6 +129,13 @@ export async function writeOverlay(file: string, photo: RgbImage, mask: Uint8Arr
   await writePngAtomic(file, overlay(photo, mask), photo.width, photo.height, 3);
 }
 
+/** A likelihood map as a grey RGB image (to draw an overlay on, or to save for the CLI). */
+export function probabilityToRgb(map: ProbabilityMap): RgbImage {
+  const data = new Uint8Array(map.width * map.height * 3);
+  for (let i = 0; i < map.data.length; i++) data.fill(Math.round(map.data[i]! * 255), 3 * i, 3 * i + 3);
+  return { width: map.width, height: map.height, data };
+}
+
 /** Writes an RGB image as PNG (atomically). */
 export async function writeRgb(file: string, image: RgbImage): Promise<void> {
   await writePngAtomic(file, image.data, image.width, image.height, 3);

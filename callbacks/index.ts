@@ -1,0 +1,1 @@
+export { ApplyConstraintsCallback } from './apply_constraints_callback.js';
