@@ -43,8 +43,10 @@ describe('shapeprior fit (CLI)', () => {
     expect(out.backend).toBe('wasm');
     expect(out.certificate.passed).toBe(true);
     expect(out.certificate.checked).toBeGreaterThan(1000);
-    const { data, info } = await sharp(file('mask.png')).raw().toBuffer({ resolveWithObject: true });
-    expect([info.width, info.height, info.channels]).toEqual([SIZE, SIZE, 1]);
+    const meta = await sharp(file('mask.png')).metadata();
+    expect([meta.format, meta.width, meta.height, meta.channels, meta.depth]).toEqual(['png', SIZE, SIZE, 1, 'uchar']);
+    // sharp widens grey to sRGB when decoding; channel 0 is the stored grey value.
+    const data = await sharp(file('mask.png')).extractChannel(0).raw().toBuffer();
     expect(new Set(data)).toEqual(new Set([0, 255]));
     expect(iou(Uint8Array.from(data, (v) => (v ? 1 : 0)), scene.truth)).toBeGreaterThan(0.85);
     const overlay = await sharp(file('overlay.png')).metadata();

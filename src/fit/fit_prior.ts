@@ -58,7 +58,10 @@ export interface FitProgress {
 export interface FitStats {
   steps: number;
   seconds: number;
+  /** Mean loss over the last `checkEvery` steps (the last step's loss if fewer ran). */
   finalLoss: number;
+  /** The learning rate after the convergence test's halvings. */
+  finalLearningRate: number;
   pointsPerStep: number;
   /** True when the convergence test stopped the fit before maxSteps. */
   converged: boolean;
@@ -124,23 +127,22 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
       });
       prior.applyConstraints();
       steps = step;
-      finalLoss = (await loss.data())[0]!;
+      const stepLoss = (await loss.data())[0]!;
       loss.dispose();
+      const decision = monitor.observe(stepLoss);
+      finalLoss = Number.isNaN(monitor.windowLoss) ? stepLoss : monitor.windowLoss;
       if (step % opts.checkEvery === 0 || step === opts.maxSteps) opts.onProgress?.({ step, maxSteps: opts.maxSteps, loss: finalLoss });
-      if (opts.tolerance > 0) {
-        const decision = monitor.observe(finalLoss);
-        if (decision === 'stop') {
-          converged = true;
-          break;
-        }
-        if (decision === 'reduce') optimizer.rate /= 2;
+      if (opts.tolerance > 0 && decision === 'stop') {
+        converged = true;
+        break;
       }
+      if (opts.tolerance > 0 && decision === 'reduce') optimizer.rate /= 2;
     }
   } finally {
     optimizer.dispose();
   }
   const pointsPerStep = opts.pointsPerStep === 'all' ? unaries.data.length : opts.pointsPerStep;
-  return { steps, seconds: (performance.now() - started) / 1000, finalLoss, pointsPerStep, converged };
+  return { steps, seconds: (performance.now() - started) / 1000, finalLoss, pointsPerStep, converged, finalLearningRate: optimizer.rate };
 }
 
 /**
