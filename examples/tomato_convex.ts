@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const prior = createPrior('convex', { seed: 0 });
   const stats = await fitPrior(prior, unaries, { seed: 0 });
   const mask = evaluateMask(prior, photo.height, photo.width);
-  const certificate = prior.certify({ height: photo.height, width: photo.width });
+  const { certificate } = stats;
   prior.dispose();
 
   await writeRgb(path.join(outDir, 'tomato_unaries.png'), probabilityToRgb(unaries));

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
@@ -8,13 +9,26 @@ import { iou } from '../src/metrics.js';
 import { occludedEllipse } from '../src/synthetic.js';
 
 const BIN = path.resolve('dist/src/cli/main.js');
+
+function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-cli-'));
 const file = (name: string) => path.join(dir, name);
 const SIZE = 96;
 const scene = occludedEllipse({ height: SIZE, width: SIZE, seed: 3 });
 
 function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, SHAPEPRIOR_BACKEND: 'wasm' } });
+  return cliWithEnv({ SHAPEPRIOR_BACKEND: 'wasm' }, ...args);
+}
+
+function cliWithEnv(env: Record<string, string>, ...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -27,6 +41,11 @@ beforeAll(async () => {
   await grey(new Uint8Array(32 * 32 * 3), 32, 32, 3).toFile(file('photo32.png'));
   await grey(new Uint8Array(SIZE * SIZE * 3).fill(90), SIZE, SIZE, 3).toFile(file('photo.png'));
   writeFileSync(file('notes.txt'), 'this is not an image');
+  await sharp(Buffer.from(new Uint16Array(SIZE * SIZE).fill(30000).buffer), { raw: { width: SIZE, height: SIZE, channels: 1 } })
+    .toColourspace('grey16').png().toFile(file('deep16.png'));
+  const rgba = new Uint8Array(SIZE * SIZE * 4).fill(128);
+  for (let i = 3; i < rgba.length; i += 4) rgba[i] = i > rgba.length / 2 ? 0 : 255;
+  await sharp(Buffer.from(rgba), { raw: { width: SIZE, height: SIZE, channels: 4 } }).png().toFile(file('transparent.png'));
   writeFileSync(file('empty.png'), '');
 });
 
@@ -62,11 +81,35 @@ describe('shapeprior fit (CLI)', () => {
     expect(a.equals(b)).toBe(true);
   });
 
+  it('uses the backend that --backend or SHAPEPRIOR_BACKEND names, and reports it', () => {
+    const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--out', file('cpu.png'), '--steps', '3', '--json'];
+    expect(JSON.parse(cliWithEnv({ SHAPEPRIOR_BACKEND: 'cpu' }, ...args).stdout).backend).toBe('cpu');
+    expect(JSON.parse(cliWithEnv({ SHAPEPRIOR_BACKEND: 'cpu' }, ...args, '--backend', 'wasm').stdout).backend).toBe('wasm');
+    // Without an override the fastest available backend is picked: wasm on machines without tfjs-node.
+    const env = { ...process.env };
+    delete env['SHAPEPRIOR_BACKEND'];
+    const auto = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env });
+    expect(JSON.parse(auto.stdout).backend).toMatch(/^(wasm|node|node-gpu)$/);
+  });
+
+  it.skipIf(installed('@tensorflow/tfjs-node-gpu'))('exits 2 naming the package when a forced native backend is not installed, or the variable is bad', () => {
+    const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--out', file('nb.png'), '--steps', '3'];
+    const forced = cli(...args, '--backend', 'node-gpu');
+    expect(forced.code).toBe(2);
+    expect(forced.stderr).toMatch(/--backend: backend node-gpu could not be initialised \(is @tensorflow\/tfjs-node-gpu installed\?\)/);
+    const badEnv = cliWithEnv({ SHAPEPRIOR_BACKEND: 'tpu' }, ...args);
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/SHAPEPRIOR_BACKEND: unknown backend "tpu"/);
+    expect(existsSync(file('nb.png'))).toBe(false);
+  });
+
   const bad: Array<[string, string[], RegExp]> = [
     ['a missing unaries file', ['--unaries', file('nope.png')], /unaries .*nope\.png: file not found/],
     ['a file that is not an image', ['--unaries', file('notes.txt')], /unaries .*notes\.txt: not a readable image/],
     ['an empty file', ['--unaries', file('empty.png')], /unaries .*empty\.png: empty file/],
     ['unaries whose colour channels differ', ['--unaries', file('colour.png')], /unaries .*colour\.png: has 3 channels that differ/],
+    ['a 16-bit map', ['--unaries', file('deep16.png')], /unaries .*deep16\.png: expected 8 bits per channel, got ushort/],
+    ['a map with transparent pixels', ['--unaries', file('transparent.png')], /unaries .*transparent\.png: has transparent pixels/],
     ['an --image of another size', ['--unaries', file('unaries.png'), '--image', file('photo32.png')], /--image .*photo32\.png is 32x32 but --unaries .* is 96x96/],
     ['an unknown prior', ['--unaries', file('unaries.png'), '--prior', 'blobby'], /--prior.*'blobby' is invalid/],
     ['a non-numeric --steps', ['--unaries', file('unaries.png'), '--steps', 'ten'], /--steps.*expected an integer, got "ten"/],

@@ -25,7 +25,8 @@ describe('fitPrior with the convex prior (eq. 9)', () => {
       expect(stats.converged).toBe(true);
       expect(stats.steps).toBeLessThan(1000);
       expect(Number.isFinite(stats.finalLoss)).toBe(true);
-      const certificate = prior.certify({ height: SIZE, width: SIZE });
+      const { certificate } = stats;
+      expect(stats.prior).toBe(prior);
       expect(certificate.passed).toBe(true);
       expect(certificate.checked).toBeGreaterThan(1000);
       prior.dispose();

@@ -46,7 +46,8 @@ async function runFit(flags: FitFlags): Promise<void> {
   try {
     backend = await initBackend(flags.backend);
   } catch (err) {
-    throw new InputError(`--backend: ${(err as Error).message}`);
+    // A bad SHAPEPRIOR_BACKEND names itself in the message; a failing --backend gets the flag's name.
+    throw new InputError(`${flags.backend ? '--backend: ' : ''}${(err as Error).message}`);
   }
 
   const prior = createPrior(flags.prior, { seed: flags.seed });
@@ -60,7 +61,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   });
   bar.stop();
   const mask = evaluateMask(prior, unaries.height, unaries.width);
-  const certificate = prior.certify({ height: unaries.height, width: unaries.width, seed: flags.seed });
+  const { certificate } = stats;
   await writeMask(flags.out, mask, unaries.width, unaries.height);
   if (flags.overlay) await writeOverlay(flags.overlay, photo ?? probabilityToRgb(unaries), mask);
   if (flags.savePrior) await savePrior(prior, `file://${path.resolve(flags.savePrior)}`);

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { gridCoordinates } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
-import type { ImplicitPrior } from '../priors/implicit_prior.js';
+import type { Certificate, ImplicitPrior } from '../priors/implicit_prior.js';
 import { PointSampler } from './point_sampler.js';
 import { AdjustableAdam } from './adjustable_adam.js';
 import { ConvergenceMonitor } from './convergence.js';
@@ -55,6 +55,13 @@ export interface FitProgress {
   loss: number;
 }
 
+/** What a fit returns: the fitted prior (trained in place), its certificate and the run's statistics. */
+export interface FitResult extends FitStats {
+  prior: ImplicitPrior;
+  /** `prior.certify()` on the fitted map's frame. */
+  certificate: Certificate;
+}
+
 export interface FitStats {
   steps: number;
   seconds: number;
@@ -97,9 +104,11 @@ export const FIT_DEFAULTS = {
  *
  * the expectation estimated on `pointsPerStep` random pixels per step, Adam, and the
  * prior's constraint projection after every step. Stops at `maxSteps` or when the
- * mask has stopped changing (see ConvergenceMonitor). Trains `prior` in place.
+ * loss has stopped improving (see ConvergenceMonitor). Trains `prior` in place and
+ * returns it with its certificate and the run's statistics; `seconds` is the
+ * optimisation alone, without the certificate.
  */
-export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, options: FitOptions = {}): Promise<FitStats> {
+export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, options: FitOptions = {}): Promise<FitResult> {
   const opts = { ...FIT_DEFAULTS, ...options };
   validateFitOptions(opts);
   const started = performance.now();
@@ -141,8 +150,10 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
   } finally {
     optimizer.dispose();
   }
+  const seconds = (performance.now() - started) / 1000;
   const pointsPerStep = opts.pointsPerStep === 'all' ? unaries.data.length : opts.pointsPerStep;
-  return { steps, seconds: (performance.now() - started) / 1000, finalLoss, pointsPerStep, converged, finalLearningRate: optimizer.rate };
+  const certificate = prior.certify({ height: unaries.height, width: unaries.width, seed: opts.seed });
+  return { prior, certificate, steps, seconds, finalLoss, pointsPerStep, converged, finalLearningRate: optimizer.rate };
 }
 
 /**
