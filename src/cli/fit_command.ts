@@ -20,8 +20,9 @@ interface FitFlags {
   overlay?: string;
   savePrior?: string;
   steps: number;
+  sampling: 'cells' | 'pixels';
   points: number;
-  lr: number;
+  lr?: number;
   seed: number;
   backend?: BackendChoice;
   json?: boolean;
@@ -54,8 +55,9 @@ async function runFit(flags: FitFlags): Promise<void> {
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
   const stats = await fitPrior(prior, unaries, {
     maxSteps: flags.steps,
+    sampling: flags.sampling,
     pointsPerStep: flags.points,
-    learningRate: flags.lr,
+    ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
     seed: flags.seed,
     onProgress: (p) => bar.update(p),
   });
@@ -106,8 +108,9 @@ export function fitCommand(): Command {
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
-    .option('--points <n>', 'random pixels per step', integerIn(1, 16_777_216), FIT_DEFAULTS.pointsPerStep as number)
-    .option('--lr <x>', 'Adam learning rate', numberIn(0, 10, { exclusiveMin: true }), FIT_DEFAULTS.learningRate)
+    .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
+    .option('--points <n>', 'points per step (cells: about this many fine cells; pixels: this many random pixels)', integerIn(1, 16_777_216), FIT_DEFAULTS.pointsPerStep as number)
+    .option('--lr <x>', 'Adam learning rate (default: 1e-2 with cells, 1e-3 with pixels)', numberIn(0, 10, { exclusiveMin: true }))
     .option('--seed <n>', 'random seed (same seed, same backend: same mask)', integerIn(0, 2 ** 31 - 1), FIT_DEFAULTS.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: SHAPEPRIOR_BACKEND, else the fastest available)').choices(BACKEND_CHOICES as unknown as string[]))
     .option('--json', 'print one JSON object with the results on stdout')

@@ -15,6 +15,30 @@ export interface AffineFrame {
  * when the map has no foreground.
  */
 export function momentFrame(map: ProbabilityMap): AffineFrame {
+  const m = foregroundMoments(map);
+  if (!m) return { shift: [0, 0], matrix: [[1, 0], [0, 1]] };
+  const { mean, cov } = m;
+  const [sxx, sxy, syy] = [cov[0]![0]!, cov[0]![1]!, cov[1]![1]!];
+  const half = (sxx + syy) / 2;
+  const root = Math.sqrt(Math.max(0, ((sxx - syy) / 2) ** 2 + sxy * sxy));
+  const l1 = half + root;
+  const l2 = Math.max(half - root, 1e-12);
+  const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const c = Math.cos(theta);
+  const s = Math.sin(theta);
+  const d1 = 1 / (2 * Math.sqrt(l1));
+  const d2 = 1 / (2 * Math.sqrt(l2));
+  // M = R diag(d1, d2) R^T: symmetric, so the row-vector form (x - mu) M needs no transpose.
+  const off = c * s * (d1 - d2);
+  return { shift: mean, matrix: [[c * c * d1 + s * s * d2, off], [off, s * s * d1 + c * c * d2]] };
+}
+
+/**
+ * Mean and covariance (frame coordinates) of the pixels whose box-blurred likelihood
+ * is >= 0.5, or null when there are fewer than 3. Blurring first keeps
+ * salt-and-pepper noise from inflating them.
+ */
+export function foregroundMoments(map: ProbabilityMap): { mean: number[]; cov: number[][] } | null {
   const { height, width } = map;
   const smooth = boxBlur(map.data, height, width, smoothingRadius(height, width));
   const coords = gridCoordinates(height, width);
@@ -27,7 +51,7 @@ export function momentFrame(map: ProbabilityMap): AffineFrame {
     mx += coords[2 * i]!;
     my += coords[2 * i + 1]!;
   }
-  if (n < 3) return { shift: [0, 0], matrix: [[1, 0], [0, 1]] };
+  if (n < 3) return null;
   mx /= n;
   my /= n;
   let sxx = 0;
@@ -43,21 +67,7 @@ export function momentFrame(map: ProbabilityMap): AffineFrame {
   }
   // A pixel's own extent keeps a one-pixel-wide object from giving a singular matrix.
   const pixelVar = (2 / Math.max(height, width)) ** 2 / 12;
-  sxx = sxx / n + pixelVar;
-  syy = syy / n + pixelVar;
-  sxy /= n;
-  const half = (sxx + syy) / 2;
-  const root = Math.sqrt(Math.max(0, ((sxx - syy) / 2) ** 2 + sxy * sxy));
-  const l1 = half + root;
-  const l2 = Math.max(half - root, 1e-12);
-  const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy);
-  const c = Math.cos(theta);
-  const s = Math.sin(theta);
-  const d1 = 1 / (2 * Math.sqrt(l1));
-  const d2 = 1 / (2 * Math.sqrt(l2));
-  // M = R diag(d1, d2) R^T: symmetric, so the row-vector form (x - mu) M needs no transpose.
-  const off = c * s * (d1 - d2);
-  return { shift: [mx, my], matrix: [[c * c * d1 + s * s * d2, off], [off, s * s * d1 + c * c * d2]] };
+  return { mean: [mx, my], cov: [[sxx / n + pixelVar, sxy / n], [sxy / n, syy / n + pixelVar]] };
 }
 
 /** Box-blur radius that removes pixel-level speckle but keeps object-level structure. */

@@ -7,8 +7,12 @@ export interface PointBatch {
 }
 
 /**
- * Draws pixels uniformly with replacement, so the batch mean of the weighted squared
- * error is an unbiased estimate of the full-grid objective of eq. 9.
+ * Draws one pixel from each of `count` equal runs of the raster (stratified
+ * sampling): every part of the image is visited every step, which gives a much less
+ * noisy estimate of the full-grid objective of eq. 9 than independent uniform draws
+ * of the same cost. Runs differ in length by at most one pixel; each sample is
+ * weighted by its run's length relative to the mean, so the batch mean stays an
+ * exactly unbiased estimate of the full-grid mean.
  */
 export class PointSampler {
   private readonly pixels: number;
@@ -39,12 +43,21 @@ export class PointSampler {
     const points = new Float32Array(count * 2);
     const targets = new Float32Array(count);
     const weights = new Float32Array(count);
+    const meanRun = this.pixels / count;
     for (let i = 0; i < count; i++) {
-      const p = Math.floor(this.rng() * this.pixels);
+      const start = Math.floor((i * this.pixels) / count);
+      const end = Math.floor(((i + 1) * this.pixels) / count);
+      const run = end - start;
+      if (run === 0) {
+        // More samples than pixels: this stratum is empty and contributes nothing.
+        weights[i] = 0;
+        continue;
+      }
+      const p = start + Math.floor(this.rng() * run);
       points[2 * i] = this.coords[2 * p]!;
       points[2 * i + 1] = this.coords[2 * p + 1]!;
       targets[i] = this.likelihood[p]!;
-      weights[i] = this.pixelWeights[p]!;
+      weights[i] = (this.pixelWeights[p]! * run) / meanRun;
     }
     return { count, points, targets, weights };
   }

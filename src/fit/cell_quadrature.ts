@@ -1,0 +1,99 @@
+import type { ProbabilityMap } from '../probability_map.js';
+import { foregroundMoments } from './moment_frame.js';
+import type { PointBatch } from './point_sampler.js';
+
+/**
+ * Eq. 9 integrated over cells instead of pixels: a midpoint quadrature whose
+ * gradient has no sampling noise.
+ *
+ * The image is cut into cells: fine ones over a region of interest (the moment
+ * ellipse of the map's foreground, widened to 3 standard deviations), coarse ones
+ * (4x wider) elsewhere, where the shape's boundary will not be. With p the prior's
+ * probability at the cell's centre and the class weight about constant over the cell,
+ * the cell's pixels contribute
+ *   sum_x w(x) (p - g(x))^2 = W (p - mean(g))^2 + const,
+ * W the cell's total weight: one point per cell carries the cell, and averaging the
+ * pixels removes their noise. The plain mean, not a w-weighted one, is deliberate:
+ * in the pixel objective a pixel's weight cancels from its own in-or-out decision
+ * (in iff g > 0.5), and a weighted mean would shift that threshold in every cell the
+ * boundary crosses (measured: IoU 0.94-0.97 weighted, 0.98-0.99 plain). Centres beat
+ * random points inside the cells (0.974-0.980), which add noise exactly at the
+ * boundary cells.
+ *
+ * Why not random pixels: Adam divides its step by sqrt(E[g^2]), so gradient noise
+ * (speckle in the map) both slows its progress and makes the shape jitter; at equal
+ * time random pixels reached IoU 0.95-0.97 where a fixed 3000-step full-grid fit
+ * reaches 0.99. Cells reach 0.98-0.99 in a few hundred steps.
+ */
+export class CellQuadrature {
+  readonly count: number;
+  /** Frame coordinates of each cell's centre, its mean likelihood and its loss weight. */
+  readonly batch: PointBatch;
+
+  /**
+   * @param fineCells fine cells across the longer side of the region of interest
+   * @param pixelWeights loss weight of every pixel (class balance)
+   */
+  constructor(map: ProbabilityMap, pixelWeights: Float32Array, fineCells: number) {
+    const { height, width } = map;
+    const roi = regionOfInterest(map);
+    const fine = Math.max(1, Math.ceil(Math.max(roi.r1 - roi.r0, roi.c1 - roi.c0) / fineCells));
+    const coarse = 4 * fine;
+    const rects: Array<[number, number, number, number]> = [];
+    for (let r = 0; r < height; r += coarse) {
+      for (let c = 0; c < width; c += coarse) {
+        const r1 = Math.min(height, r + coarse);
+        const c1 = Math.min(width, c + coarse);
+        const overlaps = r < roi.r1 && r1 > roi.r0 && c < roi.c1 && c1 > roi.c0;
+        if (!overlaps) {
+          rects.push([r, c, r1, c1]);
+          continue;
+        }
+        for (let fr = r; fr < r1; fr += fine) for (let fc = c; fc < c1; fc += fine) rects.push([fr, fc, Math.min(r1, fr + fine), Math.min(c1, fc + fine)]);
+      }
+    }
+    this.count = rects.length;
+    const points = new Float32Array(2 * this.count);
+    const targets = new Float32Array(this.count);
+    const weights = new Float32Array(this.count);
+    const s = 2 / Math.max(height, width);
+    let totalWeight = 0;
+    rects.forEach(([r0, c0, r1, c1], k) => {
+      let w = 0;
+      let g = 0;
+      for (let r = r0; r < r1; r++) {
+        for (let c = c0; c < c1; c++) {
+          const i = r * width + c;
+          w += pixelWeights[i]!;
+          g += map.data[i]!;
+        }
+      }
+      // The cell spans pixel edges c0..c1, r0..r1; in frame coordinates (see coordinates.ts):
+      points[2 * k] = ((c0 + c1) / 2 - width / 2) * s;
+      points[2 * k + 1] = ((r0 + r1) / 2 - height / 2) * s;
+      targets[k] = g / ((r1 - r0) * (c1 - c0));
+      weights[k] = w;
+      totalWeight += w;
+    });
+    if (totalWeight <= 0) throw new RangeError('every pixel has loss weight 0');
+    // Normalised so that the batch mean equals the full-grid mean of w (p - g)^2.
+    const pixels = height * width;
+    for (let k = 0; k < this.count; k++) weights[k] = (weights[k]! * this.count) / pixels;
+    this.batch = { count: this.count, points, targets, weights };
+  }
+}
+
+/** Pixel rectangle [r0, r1) x [c0, c1): the foreground's moment ellipse widened to 3 standard deviations, or the whole image. */
+function regionOfInterest(map: ProbabilityMap): { r0: number; r1: number; c0: number; c1: number } {
+  const { height, width } = map;
+  const m = foregroundMoments(map);
+  if (!m) return { r0: 0, r1: height, c0: 0, c1: width };
+  const pxPerUnit = Math.max(height, width) / 2;
+  const cx = m.mean[0]! * pxPerUnit + width / 2;
+  const cy = m.mean[1]! * pxPerUnit + height / 2;
+  const hx = 3 * Math.sqrt(m.cov[0]![0]!) * pxPerUnit;
+  const hy = 3 * Math.sqrt(m.cov[1]![1]!) * pxPerUnit;
+  const clamp = (v: number, hi: number) => Math.min(hi, Math.max(0, Math.round(v)));
+  const roi = { r0: clamp(cy - hy, height), r1: clamp(cy + hy, height), c0: clamp(cx - hx, width), c1: clamp(cx + hx, width) };
+  return roi.r1 > roi.r0 && roi.c1 > roi.c0 ? roi : { r0: 0, r1: height, c0: 0, c1: width };
+}
