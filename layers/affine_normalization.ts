@@ -32,6 +32,14 @@ export class AffineNormalization extends tf.layers.Layer {
     this.setWeights([tf.tensor1d(shift), tf.tensor2d(matrix)]);
   }
 
+  /** The inverse map for one point: x = y M^-1 + shift (M is 2x2 or 3x3 and invertible). */
+  toInput(y: number[]): number[] {
+    const m = this.matrix!.read().arraySync() as number[][];
+    const shift = this.shift!.read().arraySync() as number[];
+    const x = solveRowVector(m, y);
+    return x.map((v, i) => v + shift[i]!);
+  }
+
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
@@ -45,3 +53,22 @@ export class AffineNormalization extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(AffineNormalization);
+
+/** Solves x M = y for x (Gaussian elimination with partial pivoting on M^T). */
+function solveRowVector(m: number[][], y: number[]): number[] {
+  const n = y.length;
+  const a = Array.from({ length: n }, (_, i) => [...Array.from({ length: n }, (_, j) => m[j]![i]!), y[i]!]);
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
+    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
+    const p = a[col]![col]!;
+    if (Math.abs(p) < 1e-30) throw new Error('AffineNormalization: matrix is singular');
+    for (let r = 0; r < n; r++) {
+      if (r === col) continue;
+      const f = a[r]![col]! / p;
+      for (let c = col; c <= n; c++) a[r]![c]! -= f * a[col]![c]!;
+    }
+  }
+  return a.map((row, i) => row[n]! / row[i]!);
+}

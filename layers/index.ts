@@ -4,4 +4,8 @@ export { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
 export { InputConvexDense, type InputConvexDenseArgs, type ConvexActivation } from './input_convex_dense.js';
 export { AffineNormalization } from './affine_normalization.js';
 export { LevelSetSaturation, type LevelSetSaturationArgs } from './level_set_saturation.js';
+export { FastDense, type FastDenseArgs, type FastDenseActivation } from './fast_dense.js';
+export { PolarCoordinates } from './polar_coordinates.js';
+export { AngularHarmonics, type AngularHarmonicsArgs } from './angular_harmonics.js';
+export { RadialProfile, type RadialProfileArgs } from './radial_profile.js';
 export { applyWeightConstraints } from './weight_constraints.js';

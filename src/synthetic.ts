@@ -26,16 +26,47 @@ export interface OccludedEllipseOptions {
  * restore the band and drop the rest.
  */
 export function occludedEllipse(options: OccludedEllipseOptions = {}): SyntheticCase {
-  const height = options.height ?? 256;
-  const width = options.width ?? 256;
   const rng = seedrandom(`ellipse-${options.seed ?? 0}`);
-  const speckle = options.speckle ?? 0.1;
   const cx = 0.1 * (rng() - 0.5);
   const cy = 0.1 * (rng() - 0.5);
   const a = 0.6 + 0.1 * rng();
   const b = 0.38 + 0.08 * rng();
   const theta = Math.PI * (0.1 + 0.2 * rng());
-  const barAngle = theta + Math.PI / 2 + 0.3 * (rng() - 0.5);
+  const inside = (x: number, y: number) => {
+    const u = (x - cx) * Math.cos(theta) + (y - cy) * Math.sin(theta);
+    const v = -(x - cx) * Math.sin(theta) + (y - cy) * Math.cos(theta);
+    return (u / a) ** 2 + (v / b) ** 2 <= 1;
+  };
+  return corruptedScene(inside, { cx, cy, barAngle: theta + Math.PI / 2 + 0.3 * (rng() - 0.5) }, options, rng);
+}
+
+/**
+ * A star-shaped object (not convex): a five-armed starfish r(t) = r0 (1 + 0.35 cos(5 t + phase))
+ * about a centre, damaged like occludedEllipse.
+ */
+export function occludedStar(options: OccludedEllipseOptions = {}): SyntheticCase {
+  const rng = seedrandom(`star-${options.seed ?? 0}`);
+  const cx = 0.1 * (rng() - 0.5);
+  const cy = 0.1 * (rng() - 0.5);
+  const r0 = 0.5 + 0.08 * rng();
+  const phase = 2 * Math.PI * rng();
+  const inside = (x: number, y: number) => {
+    const dx = x - cx;
+    const dy = y - cy;
+    return Math.hypot(dx, dy) <= r0 * (1 + 0.35 * Math.cos(5 * Math.atan2(dy, dx) + phase));
+  };
+  return corruptedScene(inside, { cx, cy, barAngle: Math.PI * rng() }, options, rng);
+}
+
+/**
+ * Renders `inside` and damages its likelihood map: a bar through the object's centre
+ * reads as background, clutter blobs in the corners read as foreground, a fraction of
+ * pixels are confidently wrong (speckle), and every pixel gets mild noise.
+ */
+function corruptedScene(inside: (x: number, y: number) => boolean, geometry: { cx: number; cy: number; barAngle: number }, options: OccludedEllipseOptions, rng: () => number): SyntheticCase {
+  const height = options.height ?? 256;
+  const width = options.width ?? 256;
+  const speckle = options.speckle ?? 0.1;
   const barOffset = 0.15 * (rng() - 0.5);
   const barHalfWidth = 0.04;
   // Clutter sits in the corners, away from the object: a prior cannot (and should not) explain it.
@@ -44,18 +75,14 @@ export function occludedEllipse(options: OccludedEllipseOptions = {}): Synthetic
   const data = new Float32Array(height * width);
   const truth = new Uint8Array(height * width);
   for (let i = 0; i < data.length; i++) {
-    const x = coords[2 * i]! - cx;
-    const y = coords[2 * i + 1]! - cy;
-    const u = x * Math.cos(theta) + y * Math.sin(theta);
-    const v = -x * Math.sin(theta) + y * Math.cos(theta);
-    const inside = (u / a) ** 2 + (v / b) ** 2 <= 1;
-    truth[i] = inside ? 1 : 0;
-    let p = inside ? 0.9 : 0.05;
-    const barDistance = Math.abs(x * Math.cos(barAngle) + y * Math.sin(barAngle) - barOffset);
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const isInside = inside(x, y);
+    truth[i] = isInside ? 1 : 0;
+    let p = isInside ? 0.9 : 0.05;
+    const barDistance = Math.abs((x - geometry.cx) * Math.cos(geometry.barAngle) + (y - geometry.cy) * Math.sin(geometry.barAngle) - barOffset);
     if (barDistance < barHalfWidth) p = 0.08;
-    for (const blob of blobs) {
-      if ((coords[2 * i]! - blob.x) ** 2 + (coords[2 * i + 1]! - blob.y) ** 2 < blob.r ** 2) p = 0.85;
-    }
+    for (const blob of blobs) if ((x - blob.x) ** 2 + (y - blob.y) ** 2 < blob.r ** 2) p = 0.85;
     if (rng() < speckle) p = p >= 0.5 ? 0.3 * rng() : 0.6 + 0.4 * rng();
     data[i] = Math.min(1, Math.max(0, p + 0.05 * (rng() - 0.5)));
   }

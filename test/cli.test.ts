@@ -72,6 +72,18 @@ describe('shapeprior fit (CLI)', () => {
     expect([overlay.width, overlay.height]).toEqual([SIZE, SIZE]);
   });
 
+  it('fits the star-shaped and radially convex priors with the same contract', () => {
+    for (const prior of ['star', 'radial']) {
+      const r = cli('fit', '--prior', prior, '--unaries', file('unaries.png'), '--out', file(`${prior}.png`), '--json');
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.prior).toBe(prior);
+      expect(out.certificate.passed).toBe(true);
+      expect(out.certificate.property).toMatch(prior === 'star' ? /segment from the centre/ : /one interval/);
+      expect(existsSync(file(`${prior}.png`))).toBe(true);
+    }
+  });
+
   it('gives the same mask for the same seed', async () => {
     const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--steps', '60', '--seed', '5'];
     expect(cli(...args, '--out', file('seed_a.png')).code).toBe(0);

@@ -4,7 +4,7 @@ import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { InputConvexDense } from '../../layers/input_convex_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { applyWeightConstraints } from '../../layers/weight_constraints.js';
-import { evaluateScores } from './evaluate.js';
+import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
 import type { ConvexPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
@@ -31,22 +31,6 @@ export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.Lay
 
 /** Tolerance on F for float rounding when checking the midpoint property. */
 const CERTIFY_TOLERANCE = 1e-5;
-
-/** Samples points of the frame (plus a margin: the guarantee is not limited to the image). */
-export function sampleFramePoints(count: number, dim: number, options: CertifyOptions, rng: () => number): Float32Array {
-  const h = options.height ?? 1;
-  const w = options.width ?? 1;
-  const half = [w / Math.max(h, w), h / Math.max(h, w)];
-  const margin = 1.25;
-  const pts = new Float32Array(count * dim);
-  for (let i = 0; i < count; i++) {
-    for (let d = 0; d < dim; d++) {
-      const extent = d < 2 ? half[d]! : 1;
-      pts[i * dim + d] = (rng() * 2 - 1) * extent * margin;
-    }
-  }
-  return pts;
-}
 
 export class ConvexPrior implements ImplicitPrior {
   readonly model: tf.LayersModel;

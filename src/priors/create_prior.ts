@@ -1,5 +1,6 @@
-import { match } from 'ts-pattern';
+import { match, P } from 'ts-pattern';
 import { ConvexPrior } from './convex_prior.js';
+import { StarPrior } from './star_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from './prior_config.js';
 
@@ -13,5 +14,6 @@ export function createPrior(config: PriorConfigInput, options: CreatePriorOption
   const resolved: PriorConfig = resolvePriorConfig(config);
   return match(resolved)
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { seed: options.seed }))
+    .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { seed: options.seed }))
     .exhaustive();
 }

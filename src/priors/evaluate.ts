@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { gridCoordinates } from '../coordinates.js';
-import type { ImplicitPrior } from './implicit_prior.js';
+import type { CertifyOptions, ImplicitPrior } from './implicit_prior.js';
 
 /** Rows per forward pass: bounds peak memory for any image size. */
 const CHUNK_ROWS = 32768;
@@ -37,4 +37,20 @@ export function evaluateMask(prior: ImplicitPrior, height: number, width: number
 export function evaluateProbability(prior: ImplicitPrior, height: number, width: number): Float32Array {
   const scores = evaluateScores(prior, gridCoordinates(height, width), 2);
   return scores.map((f) => 1 / (1 + Math.exp(f)));
+}
+
+/** Samples points of the frame (plus a margin: the guarantee is not limited to the image). */
+export function sampleFramePoints(count: number, dim: number, options: CertifyOptions, rng: () => number): Float32Array {
+  const h = options.height ?? 1;
+  const w = options.width ?? 1;
+  const half = [w / Math.max(h, w), h / Math.max(h, w)];
+  const margin = 1.25;
+  const pts = new Float32Array(count * dim);
+  for (let i = 0; i < count; i++) {
+    for (let d = 0; d < dim; d++) {
+      const extent = d < 2 ? half[d]! : 1;
+      pts[i * dim + d] = (rng() * 2 - 1) * extent * margin;
+    }
+  }
+  return pts;
 }

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { match } from 'ts-pattern';
+import { match, P } from 'ts-pattern';
 import '../../layers/index.js';
 import { ConvexPrior } from './convex_prior.js';
+import { StarPrior } from './star_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig } from './prior_config.js';
 
@@ -35,5 +36,6 @@ export async function loadPrior(url: string | tf.io.IOHandler): Promise<Implicit
   const config = resolvePriorConfig(meta.config);
   return match(config)
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { model }))
+    .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model }))
     .exhaustive();
 }

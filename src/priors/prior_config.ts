@@ -4,7 +4,7 @@ import { match, P } from 'ts-pattern';
  * Every prior kind is one case of this union; `createPrior` and the CLI match it
  * exhaustively, so adding a kind is a compile error everywhere it must be handled.
  */
-export type PriorConfig = ConvexPriorConfig;
+export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig;
 export type PriorKind = PriorConfig['kind'];
 
 /** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
@@ -30,9 +30,32 @@ export type PriorConfigInput =
   | PriorKind
   | { [K in PriorKind]: Partial<Extract<PriorConfig, { kind: K }>> & { kind: K } }[PriorKind];
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex'];
+/** Shared by the polar priors: a direction net h(v) feeding a radial-profile head. */
+interface PolarShapeConfig {
+  /** Harmonics of the polar angle fed to the direction net. */
+  harmonics: number;
+  /** Hidden layers of the direction net. */
+  depth: number;
+  /** Units per hidden layer of the direction net. */
+  width: number;
+  /** Knots of the piecewise-linear radial profile. */
+  knots: number;
+}
+
+/** Star-shaped about a learnable centre: the segment from the centre to any point of the set lies in it (eq. 3, Prop. 2.1). */
+export interface StarPriorConfig extends PolarShapeConfig {
+  kind: 'star';
+}
+
+/** Radially convex: every ray from a learnable centre meets the set in one interval (eq. 3 without G(v, 0) = -1). */
+export interface RadialPriorConfig extends PolarShapeConfig {
+  kind: 'radial';
+}
+
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial'];
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
+const DEFAULT_POLAR: PolarShapeConfig = { harmonics: 4, depth: 2, width: 32, knots: 8 };
 
 function positiveInt(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -61,6 +84,14 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
         throw new RangeError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
       }
       return { kind: 'convex', inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
+    })
+    .with({ kind: P.union('star', 'radial') }, (c): StarPriorConfig | RadialPriorConfig => {
+      const cfg = { ...DEFAULT_POLAR, ...c } as PolarShapeConfig;
+      positiveInt(cfg.harmonics, 'harmonics', 32);
+      positiveInt(cfg.depth, 'depth', 16);
+      positiveInt(cfg.width, 'width', 4096);
+      positiveInt(cfg.knots, 'knots', 256);
+      return { kind: c.kind, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
     })
     .with({ kind: P.string }, (c) => {
       throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);

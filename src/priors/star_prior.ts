@@ -1,0 +1,124 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
+import { AngularHarmonics } from '../../layers/angular_harmonics.js';
+import { FastDense } from '../../layers/fast_dense.js';
+import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
+import { PolarCoordinates } from '../../layers/polar_coordinates.js';
+import { RadialProfile } from '../../layers/radial_profile.js';
+import { momentFrame } from '../fit/moment_frame.js';
+import type { ProbabilityMap } from '../probability_map.js';
+import { evaluateScores, sampleFramePoints } from './evaluate.js';
+import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
+
+type Config = StarPriorConfig | RadialPriorConfig;
+
+/**
+ * coords -> affine normalisation -> polar (v, r) about a learnable centre ->
+ * angular harmonics of v -> direction net h(v) -> radial profile G(v, r) -> saturation.
+ * An affine map sends rays to rays and segments to segments, so the normalisation
+ * keeps both guarantees.
+ */
+export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
+  const coords = tf.input({ shape: [2], name: 'coords' });
+  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
+  const polar = new PolarCoordinates({ name: 'polar' }).apply(x) as tf.SymbolicTensor;
+  let h = new AngularHarmonics({ folds: 1, harmonics: config.harmonics, name: 'harmonics' }).apply(polar) as tf.SymbolicTensor;
+  for (let i = 0; i < config.depth; i++) {
+    h = new FastDense({ units: config.width, activation: 'tanh', name: `direction_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
+  }
+  const profile = new RadialProfile({ starShaped: config.kind === 'star', knots: config.knots, name: 'profile' }).apply([h, polar]) as tf.SymbolicTensor;
+  const out = new LevelSetSaturation({ name: 'saturation' }).apply(profile) as tf.SymbolicTensor;
+  return tf.model({ inputs: coords, outputs: out, name: `${config.kind}_prior` });
+}
+
+export class StarPrior implements ImplicitPrior {
+  readonly model: tf.LayersModel;
+
+  constructor(readonly config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    this.model = options.model ?? buildStarNet(config, options.seed);
+  }
+
+  score(points: tf.Tensor2D): tf.Tensor2D {
+    return this.model.apply(points) as tf.Tensor2D;
+  }
+
+  /** Starts as the moment ellipse of the map: the normalisation maps it to the unit disc, where the profile starts. */
+  initializeFromData(map: ProbabilityMap): void {
+    const { shift, matrix } = momentFrame(map);
+    tf.tidy(() => (this.model.getLayer('frame') as AffineNormalization).setTransform(shift, matrix));
+  }
+
+  /** No weight of these priors is constrained: the guarantee holds for every parameter value. */
+  applyConstraints(): void {}
+
+  /** The polar centre in frame coordinates. */
+  centre(): [number, number] {
+    const c = (this.model.getLayer('polar') as PolarCoordinates).centreValue();
+    const [x, y] = (this.model.getLayer('frame') as AffineNormalization).toInput(c);
+    return [x!, y!];
+  }
+
+  certify(options: CertifyOptions = {}): Certificate {
+    return this.config.kind === 'star' ? this.certifyStar(options) : this.certifyRadial(options);
+  }
+
+  /** Star-shaped: for sampled points x of the set and t in [0, 1], c + t (x - c) is in the set too. */
+  private certifyStar(options: CertifyOptions): Certificate {
+    const property = 'star: the segment from the centre to any point of {F <= 0} lies in {F <= 0}';
+    const rng = seedrandom(`star-${options.seed ?? 0}`);
+    const samples = options.samples ?? 20000;
+    const pts = sampleFramePoints(samples, 2, options, rng);
+    const scores = evaluateScores(this, pts, 2);
+    const inside: number[] = [];
+    for (let i = 0; i < samples; i++) if (scores[i]! <= 0) inside.push(i);
+    if (inside.length === 0) return { property, checked: 0, violations: 0, passed: true };
+    const [cx, cy] = this.centre();
+    const probes = new Float32Array(samples * 2);
+    for (let p = 0; p < samples; p++) {
+      const i = inside[Math.floor(rng() * inside.length)]!;
+      const t = rng();
+      probes[2 * p] = cx + t * (pts[2 * i]! - cx);
+      probes[2 * p + 1] = cy + t * (pts[2 * i + 1]! - cy);
+    }
+    let violations = 0;
+    for (const s of evaluateScores(this, probes, 2)) if (s > 1e-5) violations++;
+    return { property, checked: samples, violations, passed: violations === 0 };
+  }
+
+  /** Radially convex: along sampled rays from the centre (t > 0), the points in the set form one interval. */
+  private certifyRadial(options: CertifyOptions): Certificate {
+    const property = 'radial: every ray from the centre meets {F <= 0} in one interval';
+    const rays = Math.max(1, Math.round((options.samples ?? 20000) / 100));
+    const steps = 100;
+    const [cx, cy] = this.centre();
+    const reach = 4;
+    const pts = new Float32Array(rays * steps * 2);
+    for (let k = 0; k < rays; k++) {
+      const angle = (2 * Math.PI * (k + 0.5)) / rays;
+      for (let j = 0; j < steps; j++) {
+        // r > 0: the centre itself (v = 0) belongs to every ray and is not part of the property.
+        const r = (reach * (j + 1)) / steps;
+        pts[2 * (k * steps + j)] = cx + r * Math.cos(angle);
+        pts[2 * (k * steps + j) + 1] = cy + r * Math.sin(angle);
+      }
+    }
+    const scores = evaluateScores(this, pts, 2);
+    let violations = 0;
+    for (let k = 0; k < rays; k++) {
+      let runs = 0;
+      for (let j = 0; j < steps; j++) {
+        const inside = scores[k * steps + j]! <= 0;
+        const before = j > 0 && scores[k * steps + j - 1]! <= 0;
+        if (inside && !before) runs++;
+      }
+      if (runs > 1) violations++;
+    }
+    return { property, checked: rays, violations, passed: violations === 0 };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}

@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { AffineNormalization, FastDense, PolarCoordinates } from '../layers/index.js';
+import { fitPrior } from '../src/fit/fit_prior.js';
+import { iou } from '../src/metrics.js';
+import { createPrior } from '../src/priors/create_prior.js';
+import { evaluateMask, evaluateScores } from '../src/priors/evaluate.js';
+import { loadPrior, savePrior } from '../src/priors/persistence.js';
+import { resolvePriorConfig, type RadialPriorConfig, type StarPriorConfig } from '../src/priors/prior_config.js';
+import { buildStarNet, StarPrior } from '../src/priors/star_prior.js';
+import { thresholdMap } from '../src/probability_map.js';
+import { occludedStar } from '../src/synthetic.js';
+
+const starConfig = resolvePriorConfig('star') as StarPriorConfig;
+const radialConfig = resolvePriorConfig('radial') as RadialPriorConfig;
+
+/** Every trainable weight drawn at random (centre, knots, direction net, profile): the guarantee must hold for all. */
+function randomize(model: tf.LayersModel, seed: number, scale: number): void {
+  model.trainableWeights.forEach((w, i) => {
+    const v = tf.randomNormal(w.shape, 0, scale, 'float32', seed * 101 + i);
+    (w.read() as tf.Variable).assign(v);
+    v.dispose();
+  });
+}
+
+describe('star-shaped and radially convex priors', () => {
+  it('are star-shaped / radially convex for random parameters', () => {
+    for (let seed = 1; seed <= 4; seed++) {
+      const star = new StarPrior(starConfig, { seed });
+      randomize(star.model, seed, 0.7);
+      const s = star.certify({ seed, samples: 8000 });
+      expect(s.checked).toBeGreaterThan(0);
+      expect(s.violations).toBe(0);
+      const radial = new StarPrior(radialConfig, { seed });
+      randomize(radial.model, seed, 0.7);
+      const r = radial.certify({ seed });
+      expect(r.checked).toBeGreaterThan(100);
+      expect(r.violations).toBe(0);
+      star.dispose();
+      radial.dispose();
+    }
+  });
+
+  it('catches sets that are not star-shaped, so the star certificate can fail', () => {
+    // A radially convex net need not contain its centre: checked as a star, some seeds must fail.
+    let failures = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const prior = new StarPrior(starConfig, { model: buildStarNet(radialConfig, seed) });
+      randomize(prior.model, seed, 1.5);
+      if (!prior.certify({ seed, samples: 8000 }).passed) failures++;
+      prior.dispose();
+    }
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it('catches rays that cross the set twice, so the radial certificate can fail', () => {
+    // An unconstrained net of (v, r) makes rings: some rays enter, leave and re-enter.
+    let failures = 0;
+    for (let seed = 1; seed <= 6; seed++) {
+      const coords = tf.input({ shape: [2] });
+      const frame = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
+      const polar = new PolarCoordinates({ name: 'polar' }).apply(frame) as tf.SymbolicTensor;
+      const h = new FastDense({ units: 16, activation: 'tanh', seed }).apply(polar) as tf.SymbolicTensor;
+      const out = new FastDense({ units: 1, seed: seed + 50 }).apply(h) as tf.SymbolicTensor;
+      const prior = new StarPrior(radialConfig, { model: tf.model({ inputs: coords, outputs: out }) });
+      randomize(prior.model, seed, 3);
+      if (!prior.certify({ seed }).passed) failures++;
+      prior.dispose();
+    }
+    expect(failures).toBeGreaterThan(0);
+  });
+
+  it('starts as a disc: G(v, 0) < 0 at the centre and G > 0 far away, for the star prior', () => {
+    const prior = createPrior('star', { seed: 3 }) as StarPrior;
+    const [cx, cy] = prior.centre();
+    const scores = evaluateScores(prior, Float32Array.from([cx, cy, 5, 5]), 2);
+    expect(scores[0]).toBeLessThan(0);
+    expect(scores[1]).toBeGreaterThan(0);
+    prior.dispose();
+  });
+
+  it('restores an occluded, speckled starfish far better than thresholding or a convex prior', async () => {
+    const scene = occludedStar({ height: 160, width: 160, seed: 1 });
+    const thresholded = iou(thresholdMap(scene.unaries), scene.truth);
+    const results: Record<string, number> = {};
+    for (const kind of ['star', 'radial', 'convex'] as const) {
+      const prior = createPrior(kind, { seed: 0 });
+      const fit = await fitPrior(prior, scene.unaries, { seed: 0 });
+      results[kind] = iou(evaluateMask(prior, 160, 160), scene.truth);
+      expect(fit.certificate.passed).toBe(true);
+      prior.dispose();
+    }
+    expect(thresholded).toBeLessThan(0.75);
+    expect(results['star']!).toBeGreaterThanOrEqual(thresholded + 0.05);
+    expect(results['star']!).toBeGreaterThan(0.9);
+    expect(results['radial']!).toBeGreaterThanOrEqual(thresholded + 0.05);
+    // A starfish is not convex: the right prior must beat the wrong one.
+    expect(results['star']!).toBeGreaterThan(results['convex']! + 0.1);
+  });
+
+  it('round-trips through savePrior / loadPrior with identical scores', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    for (const kind of ['star', 'radial'] as const) {
+      const dir = mkdtempSync(path.join(tmpdir(), `shapeprior-${kind}-`));
+      const prior = createPrior(kind, { seed: 6 });
+      randomize(prior.model, 6, 0.5);
+      await savePrior(prior, `file://${dir}`);
+      const loaded = await loadPrior(`file://${dir}`);
+      expect(loaded.config).toEqual(prior.config);
+      const probe = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i * 7.3));
+      expect(Array.from(evaluateScores(loaded, probe, 2))).toEqual(Array.from(evaluateScores(prior, probe, 2)));
+      prior.dispose();
+      loaded.dispose();
+    }
+  });
+});
