@@ -14,7 +14,7 @@ export { ConvexPrior, buildConvexNet } from './priors/convex_prior.js';
 export { StarPrior, buildStarNet } from './priors/star_prior.js';
 export { evaluateMask, evaluateProbability, evaluateScores, sampleFramePoints } from './priors/evaluate.js';
 export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
-export { fitPrior, FIT_DEFAULTS, type FitOptions, type FitResult, type FitStats, type FitProgress } from './fit/fit_prior.js';
+export { fitPrior, FIT_DEFAULTS, SAMPLING_DEFAULTS, type FitOptions, type FitResult, type FitStats, type FitProgress } from './fit/fit_prior.js';
 export { readUnaries, readRgb, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, probabilityToRgb, type RgbImage } from './io/images.js';
 export { FileSystemHandler, registerFileRouters } from './io/file_router.js';
 export { InputError } from './io/input_error.js';

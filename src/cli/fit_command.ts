@@ -21,7 +21,7 @@ interface FitFlags {
   savePrior?: string;
   steps: number;
   sampling: 'cells' | 'pixels';
-  points: number;
+  points?: number;
   lr?: number;
   seed: number;
   backend?: BackendChoice;
@@ -56,7 +56,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   const stats = await fitPrior(prior, unaries, {
     maxSteps: flags.steps,
     sampling: flags.sampling,
-    pointsPerStep: flags.points,
+    ...(flags.points === undefined ? {} : { pointsPerStep: flags.points }),
     ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
     seed: flags.seed,
     onProgress: (p) => bar.update(p),
@@ -109,7 +109,7 @@ export function fitCommand(): Command {
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
-    .option('--points <n>', 'points per step (cells: about this many fine cells; pixels: this many random pixels)', integerIn(1, 16_777_216), FIT_DEFAULTS.pointsPerStep as number)
+    .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, 16_777_216))
     .option('--lr <x>', 'Adam learning rate (default: 1e-2 with cells, 1e-3 with pixels)', numberIn(0, 10, { exclusiveMin: true }))
     .option('--seed <n>', 'random seed (same seed, same backend: same mask)', integerIn(0, 2 ** 31 - 1), FIT_DEFAULTS.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: SHAPEPRIOR_BACKEND, else the fastest available)').choices(BACKEND_CHOICES as unknown as string[]))
