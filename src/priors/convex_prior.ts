@@ -3,13 +3,12 @@ import seedrandom from 'seedrandom';
 import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { InputConvexDense } from '../../layers/input_convex_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
-import { applyWeightConstraints } from '../../layers/weight_constraints.js';
-import { evaluateScores, sampleFramePoints } from './evaluate.js';
-import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import { evaluateScores, sampleInside } from './evaluate.js';
+import type { Certificate, CertifyOptions } from './implicit_prior.js';
+import { NetworkPrior } from './network_prior.js';
 import type { ConvexPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
 import type { ProbabilityMap } from '../probability_map.js';
-import { momentFrame } from '../fit/moment_frame.js';
 
 /**
  * The paper's input-convex net, hidden layers with linear skips from the input into
@@ -32,15 +31,9 @@ export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.Lay
 /** Tolerance on F for float rounding when checking the midpoint property. */
 const CERTIFY_TOLERANCE = 1e-5;
 
-export class ConvexPrior implements ImplicitPrior {
-  readonly model: tf.LayersModel;
-
-  constructor(readonly config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    this.model = options.model ?? buildConvexNet(config, options.seed);
-  }
-
-  score(points: tf.Tensor2D): tf.Tensor2D {
-    return this.model.apply(points) as tf.Tensor2D;
+export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
+  constructor(config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    super(config, options.model ?? buildConvexNet(config, options.seed));
   }
 
   /**
@@ -48,17 +41,9 @@ export class ConvexPrior implements ImplicitPrior {
    * disc and the net becomes a cone around it, so the first mask is that ellipse.
    */
   initializeFromData(map: ProbabilityMap, seed = 0): void {
-    const frame = this.model.getLayer('frame') as AffineNormalization;
-    if (this.config.inputDim === 2) {
-      const { shift, matrix } = momentFrame(map);
-      tf.tidy(() => frame.setTransform(shift, matrix));
-    }
+    if (this.config.inputDim === 2) this.normaliseToMomentFrame(map);
     const layers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense);
     radialInit(layers, this.config.inputDim, this.config.initGain, seed);
-  }
-
-  applyConstraints(): void {
-    applyWeightConstraints(this.model);
   }
 
   /** Convexity of S: for pairs of sampled points inside S, the midpoint must be inside too. */
@@ -66,10 +51,7 @@ export class ConvexPrior implements ImplicitPrior {
     const dim = this.config.inputDim;
     const rng = seedrandom(String(options.seed ?? 0));
     const samples = options.samples ?? 20000;
-    const pts = sampleFramePoints(samples, dim, options, rng);
-    const scores = evaluateScores(this, pts, dim);
-    const inside: number[] = [];
-    for (let i = 0; i < samples; i++) if (scores[i]! <= 0) inside.push(i);
+    const { points: pts, inside } = sampleInside(this, dim, options, rng);
     const property = 'convex: the midpoint of two points of {F <= 0} lies in {F <= 0}';
     if (inside.length < 2) return { property, checked: 0, violations: 0, passed: true };
     const pairs = samples;
@@ -83,9 +65,5 @@ export class ConvexPrior implements ImplicitPrior {
     let violations = 0;
     for (const s of midScores) if (s > CERTIFY_TOLERANCE) violations++;
     return { property, checked: pairs, violations, passed: violations === 0 };
-  }
-
-  dispose(): void {
-    this.model.dispose();
   }
 }

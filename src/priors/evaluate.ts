@@ -54,3 +54,16 @@ export function sampleFramePoints(count: number, dim: number, options: CertifyOp
   }
   return pts;
 }
+
+/**
+ * `samples` random points of the frame (see sampleFramePoints) with their scores, and
+ * the indices of those inside the set {F <= 0}: the raw material of the certificates.
+ */
+export function sampleInside(prior: ImplicitPrior, dim: number, options: CertifyOptions, rng: () => number): { points: Float32Array; inside: number[] } {
+  const samples = options.samples ?? 20000;
+  const points = sampleFramePoints(samples, dim, options, rng);
+  const scores = evaluateScores(prior, points, dim);
+  const inside: number[] = [];
+  for (let i = 0; i < samples; i++) if (scores[i]! <= 0) inside.push(i);
+  return { points, inside };
+}

@@ -6,10 +6,10 @@ import { FastDense } from '../../layers/fast_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { RadialProfile } from '../../layers/radial_profile.js';
-import { momentFrame } from '../fit/moment_frame.js';
 import type { ProbabilityMap } from '../probability_map.js';
-import { evaluateScores, sampleFramePoints } from './evaluate.js';
-import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import { evaluateScores, sampleInside } from './evaluate.js';
+import type { Certificate, CertifyOptions } from './implicit_prior.js';
+import { NetworkPrior } from './network_prior.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 
 type Config = StarPriorConfig | RadialPriorConfig;
@@ -33,30 +33,20 @@ export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
   return tf.model({ inputs: coords, outputs: out, name: `${config.kind}_prior` });
 }
 
-export class StarPrior implements ImplicitPrior {
-  readonly model: tf.LayersModel;
-
-  constructor(readonly config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    this.model = options.model ?? buildStarNet(config, options.seed);
-  }
-
-  score(points: tf.Tensor2D): tf.Tensor2D {
-    return this.model.apply(points) as tf.Tensor2D;
+/** No weight of these priors is constrained: the guarantee holds for every parameter value. */
+export class StarPrior extends NetworkPrior<Config> {
+  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    super(config, options.model ?? buildStarNet(config, options.seed));
   }
 
   /** Starts as the moment ellipse of the map: the normalisation maps it to the unit disc, where the profile starts. */
   initializeFromData(map: ProbabilityMap): void {
-    const { shift, matrix } = momentFrame(map);
-    tf.tidy(() => (this.model.getLayer('frame') as AffineNormalization).setTransform(shift, matrix));
+    this.normaliseToMomentFrame(map);
   }
-
-  /** No weight of these priors is constrained: the guarantee holds for every parameter value. */
-  applyConstraints(): void {}
 
   /** The polar centre in frame coordinates. */
   centre(): [number, number] {
-    const c = (this.model.getLayer('polar') as PolarCoordinates).centreValue();
-    const [x, y] = (this.model.getLayer('frame') as AffineNormalization).toInput(c);
+    const [x, y] = this.toFrame((this.model.getLayer('polar') as PolarCoordinates).centreValue());
     return [x!, y!];
   }
 
@@ -69,10 +59,7 @@ export class StarPrior implements ImplicitPrior {
     const property = 'star: the segment from the centre to any point of {F <= 0} lies in {F <= 0}';
     const rng = seedrandom(`star-${options.seed ?? 0}`);
     const samples = options.samples ?? 20000;
-    const pts = sampleFramePoints(samples, 2, options, rng);
-    const scores = evaluateScores(this, pts, 2);
-    const inside: number[] = [];
-    for (let i = 0; i < samples; i++) if (scores[i]! <= 0) inside.push(i);
+    const { points: pts, inside } = sampleInside(this, 2, options, rng);
     if (inside.length === 0) return { property, checked: 0, violations: 0, passed: true };
     const [cx, cy] = this.centre();
     const probes = new Float32Array(samples * 2);
@@ -116,9 +103,5 @@ export class StarPrior implements ImplicitPrior {
       if (runs > 1) violations++;
     }
     return { property, checked: rays, violations, passed: violations === 0 };
-  }
-
-  dispose(): void {
-    this.model.dispose();
   }
 }
