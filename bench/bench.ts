@@ -5,7 +5,8 @@
  *  1. one Adam step of the paper's 3x130 ICNN on 65,536 points, with the
  *     explicit-transpose gradient and with tfjs's plain matMul gradient;
  *  2. whole convex fits of 256x256 occluded-ellipse maps with the defaults
- *     (steps to convergence, seconds, IoU against the ground truth);
+ *     (steps to convergence, seconds, IoU against the ground truth), and the first
+ *     map once more with random pixels per step (the paper's Monte-Carlo estimate);
  *  3. the demo photo (960x640 crop of tomatoes.jpg);
  *  4. with --reference, also the yardstick the speed must not cost quality against:
  *     a fixed 3000-step full-grid fit (every pixel, every step) of the first map
@@ -91,6 +92,9 @@ for (const seed of [0, 1, 2]) {
   const scene = occludedEllipse({ seed });
   fits.push(await timeFit(`occluded ellipse ${seed}`, scene.unaries, scene.truth));
 }
+log('fitting occluded ellipse 0 with random pixels per step ...');
+const first = occludedEllipse({ seed: 0 });
+fits.push(await timeFit('occluded ellipse 0, random pixels', first.unaries, first.truth, { sampling: 'pixels' }));
 log('fitting the demo photo ...');
 const tomato = await loadTomatoScene(root);
 fits.push(await timeFit('tomatoes.jpg (upper half)', tomato.unaries, null));
