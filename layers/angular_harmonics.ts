@@ -7,6 +7,8 @@ export interface AngularHarmonicsArgs extends LayerArgs {
   folds?: number;
   /** Harmonics m = 1..H of the base frequency k. */
   harmonics?: number;
+  /** Also output r as the last column (for nets that may depend on r freely). */
+  appendRadius?: boolean;
 }
 
 /**
@@ -20,11 +22,13 @@ export class AngularHarmonics extends tf.layers.Layer {
   static className = 'AngularHarmonics';
   readonly folds: number;
   readonly harmonics: number;
+  readonly appendRadius: boolean;
 
   constructor(args: AngularHarmonicsArgs = {}) {
     super(args);
     this.folds = args.folds ?? 1;
     this.harmonics = args.harmonics ?? 4;
+    this.appendRadius = args.appendRadius ?? false;
     if (!Number.isInteger(this.folds) || this.folds < 1) throw new Error(`AngularHarmonics: folds must be a positive integer, got ${this.folds}`);
     if (!Number.isInteger(this.harmonics) || this.harmonics < 1) throw new Error(`AngularHarmonics: harmonics must be a positive integer, got ${this.harmonics}`);
   }
@@ -42,16 +46,17 @@ export class AngularHarmonics extends tf.layers.Layer {
         if (j > 1) [pr, pi] = [tf.sub(tf.mul(pr, re), tf.mul(pi, im)), tf.add(tf.mul(pr, im), tf.mul(pi, re))];
         if (j % this.folds === 0) features.push(pr, pi);
       }
+      if (this.appendRadius) features.push(polar.slice([0, 2], [-1, 1]));
       return tf.concat(features, 1);
     });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return [(inputShape as tf.Shape)[0] ?? null, 2 * this.harmonics];
+    return [(inputShape as tf.Shape)[0] ?? null, 2 * this.harmonics + (this.appendRadius ? 1 : 0)];
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), folds: this.folds, harmonics: this.harmonics };
+    return { ...super.getConfig(), appendRadius: this.appendRadius, folds: this.folds, harmonics: this.harmonics };
   }
 }
 tf.serialization.registerClass(AngularHarmonics);

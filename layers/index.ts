@@ -7,5 +7,6 @@ export { LevelSetSaturation, type LevelSetSaturationArgs } from './level_set_sat
 export { FastDense, type FastDenseArgs, type FastDenseActivation } from './fast_dense.js';
 export { PolarCoordinates } from './polar_coordinates.js';
 export { AngularHarmonics, type AngularHarmonicsArgs } from './angular_harmonics.js';
+export { MirrorHarmonics, type MirrorHarmonicsArgs } from './mirror_harmonics.js';
 export { RadialProfile, type RadialProfileArgs } from './radial_profile.js';
 export { applyWeightConstraints } from './weight_constraints.js';

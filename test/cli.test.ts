@@ -72,14 +72,16 @@ describe('shapeprior fit (CLI)', () => {
     expect([overlay.width, overlay.height]).toEqual([SIZE, SIZE]);
   });
 
-  it('fits the star-shaped and radially convex priors with the same contract', () => {
-    for (const prior of ['star', 'radial']) {
-      const r = cli('fit', '--prior', prior, '--unaries', file('unaries.png'), '--out', file(`${prior}.png`), '--json');
+  it('fits the star, radial, mirror and rotation priors with the same contract', () => {
+    const property: Record<string, RegExp> = { star: /segment from the centre/, radial: /one interval/, mirror: /mirrored in the axis/, rotation: /rotated by 2\*pi\/3/ };
+    for (const prior of ['star', 'radial', 'mirror', 'rotation']) {
+      const extra = prior === 'rotation' ? ['--folds', '3'] : [];
+      const r = cli('fit', '--prior', prior, ...extra, '--unaries', file('unaries.png'), '--out', file(`${prior}.png`), '--json');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
       expect(out.prior).toBe(prior);
       expect(out.certificate.passed).toBe(true);
-      expect(out.certificate.property).toMatch(prior === 'star' ? /segment from the centre/ : /one interval/);
+      expect(out.certificate.property).toMatch(property[prior]!);
       expect(existsSync(file(`${prior}.png`))).toBe(true);
     }
   });
@@ -129,6 +131,8 @@ describe('shapeprior fit (CLI)', () => {
     ['a negative --lr', ['--unaries', file('unaries.png'), '--lr', '-1'], /--lr.*expected a number in \(0, /],
     ['an unknown --backend', ['--unaries', file('unaries.png'), '--backend', 'quantum'], /--backend.*'quantum' is invalid/],
     ['a missing --unaries', [], /required option '--unaries <file>' not specified/],
+    ['--folds below 2', ['--unaries', file('unaries.png'), '--prior', 'rotation', '--folds', '1'], /--folds.*expected an integer in \[2, 64\], got 1/],
+    ['--folds on a prior without folds', ['--unaries', file('unaries.png'), '--folds', '3'], /--folds applies to --prior rotation only, not convex/],
     ['an --out in a missing directory', ['--unaries', file('unaries.png'), '--out', file('no/such/dir/m.png')], /--out .*m\.png: directory .* does not exist/],
   ];
   it.each(bad)('exits 2 with one line naming the problem for %s, writing nothing', (_, args, message) => {

@@ -2,12 +2,13 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
-import { fitPrior, FIT_DEFAULTS } from '../fit/fit_prior.js';
+import { fitBestFolds } from '../fit/fit_folds.js';
+import { fitPrior, FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
 import { InputError } from '../io/input_error.js';
 import { probabilityToRgb, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import { createPrior } from '../priors/create_prior.js';
 import { evaluateMask } from '../priors/evaluate.js';
-import { PRIOR_KINDS, type PriorKind } from '../priors/prior_config.js';
+import { PRIOR_KINDS, type PriorConfigInput, type PriorKind } from '../priors/prior_config.js';
 import { savePrior } from '../priors/persistence.js';
 import { integerIn, numberIn } from './parse_flags.js';
 import { fitProgressBar } from './progress.js';
@@ -20,12 +21,22 @@ interface FitFlags {
   overlay?: string;
   savePrior?: string;
   steps: number;
+  folds?: number | 'auto';
   sampling: 'cells' | 'pixels';
   points?: number;
   lr?: number;
   seed: number;
   backend?: BackendChoice;
   json?: boolean;
+}
+
+function foldsFlag(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : integerIn(2, 64)(value);
+}
+
+/** The prior's config from the flags: the kind, with --folds for the rotation prior. */
+function priorConfig(kind: PriorKind, folds: number | undefined): PriorConfigInput {
+  return kind === 'rotation' && folds !== undefined ? { kind, folds } : kind;
 }
 
 async function ensureWritableTarget(file: string, flag: string): Promise<void> {
@@ -51,16 +62,20 @@ async function runFit(flags: FitFlags): Promise<void> {
     throw new InputError(`${flags.backend ? '--backend: ' : ''}${(err as Error).message}`);
   }
 
-  const prior = createPrior(flags.prior, { seed: flags.seed });
+  if (flags.folds !== undefined && flags.prior !== 'rotation') throw new InputError(`--folds applies to --prior rotation only, not ${flags.prior}`);
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
-  const stats = await fitPrior(prior, unaries, {
+  const fitOptions = {
     maxSteps: flags.steps,
     sampling: flags.sampling,
     ...(flags.points === undefined ? {} : { pointsPerStep: flags.points }),
     ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
     seed: flags.seed,
-    onProgress: (p) => bar.update(p),
-  });
+    onProgress: (p: FitProgress) => bar.update(p),
+  };
+  const stats = flags.folds === 'auto'
+    ? await fitBestFolds(unaries, {}, fitOptions)
+    : await fitPrior(createPrior(priorConfig(flags.prior, flags.folds), { seed: flags.seed }), unaries, fitOptions);
+  const { prior } = stats;
   bar.stop();
   const mask = evaluateMask(prior, unaries.height, unaries.width);
   const { certificate } = stats;
@@ -72,6 +87,8 @@ async function runFit(flags: FitFlags): Promise<void> {
   const foregroundPixels = mask.reduce((a, v) => a + v, 0);
   const result = {
     prior: flags.prior,
+    ...(prior.config.kind === 'rotation' ? { folds: prior.config.folds } : {}),
+    ...('lossByFolds' in stats ? { lossByFolds: stats.lossByFolds } : {}),
     backend: backend.choice,
     backendDetail: backend.description,
     width: unaries.width,
@@ -108,6 +125,7 @@ export function fitCommand(): Command {
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
+    .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
     .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, 16_777_216))
     .option('--lr <x>', 'Adam learning rate (default: 1e-2 with cells, 1e-3 with pixels)', numberIn(0, 10, { exclusiveMin: true }))

@@ -34,6 +34,20 @@ export function momentFrame(map: ProbabilityMap): AffineFrame {
 }
 
 /**
+ * Like momentFrame, but a similarity (translation and one scale): the foreground's
+ * mean goes to 0 and its mean-square radius to that of the unit disc. Reflections and
+ * rotations about a point keep their meaning under it, which the symmetry priors need
+ * (an anisotropic scale would turn a mirror image into a skewed one).
+ */
+export function similarityFrame(map: ProbabilityMap): AffineFrame {
+  const m = foregroundMoments(map);
+  if (!m) return { shift: [0, 0], matrix: [[1, 0], [0, 1]] };
+  // For a uniform disc of radius R, each axis has variance R^2 / 4.
+  const scale = 1 / (2 * Math.sqrt((m.cov[0]![0]! + m.cov[1]![1]!) / 2));
+  return { shift: m.mean, matrix: [[scale, 0], [0, scale]] };
+}
+
+/**
  * Mean and covariance (frame coordinates) of the pixels whose box-blurred likelihood
  * is >= 0.5, or null when there are fewer than 3. Blurring first keeps
  * salt-and-pepper noise from inflating them.

@@ -1,6 +1,7 @@
 import { match, P } from 'ts-pattern';
 import { ConvexPrior } from './convex_prior.js';
 import { StarPrior } from './star_prior.js';
+import { SymmetricPrior } from './symmetric_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from './prior_config.js';
 
@@ -15,5 +16,6 @@ export function createPrior(config: PriorConfigInput, options: CreatePriorOption
   return match(resolved)
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { seed: options.seed }))
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { seed: options.seed }))
+    .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { seed: options.seed }))
     .exhaustive();
 }

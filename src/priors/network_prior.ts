@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AffineNormalization } from '../../layers/affine_normalization.js';
 import { applyWeightConstraints } from '../../layers/weight_constraints.js';
-import { momentFrame } from '../fit/moment_frame.js';
+import { momentFrame, similarityFrame } from '../fit/moment_frame.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
 import type { PriorConfig } from './prior_config.js';
@@ -27,9 +27,12 @@ export abstract class NetworkPrior<C extends PriorConfig> implements ImplicitPri
 
   abstract certify(options?: CertifyOptions): Certificate;
 
-  /** Sets the 'frame' layer so that the map's moment ellipse becomes the unit disc. */
-  protected normaliseToMomentFrame(map: ProbabilityMap): void {
-    const { shift, matrix } = momentFrame(map);
+  /**
+   * Sets the 'frame' layer so that the map's moment ellipse becomes the unit disc, or
+   * with `similarity` its moment disc (one scale: angles are kept).
+   */
+  protected normaliseToMomentFrame(map: ProbabilityMap, similarity = false): void {
+    const { shift, matrix } = similarity ? similarityFrame(map) : momentFrame(map);
     tf.tidy(() => (this.model.getLayer('frame') as AffineNormalization).setTransform(shift, matrix));
   }
 

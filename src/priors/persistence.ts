@@ -3,6 +3,7 @@ import { match, P } from 'ts-pattern';
 import '../../layers/index.js';
 import { ConvexPrior } from './convex_prior.js';
 import { StarPrior } from './star_prior.js';
+import { SymmetricPrior } from './symmetric_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig } from './prior_config.js';
 
@@ -37,5 +38,6 @@ export async function loadPrior(url: string | tf.io.IOHandler): Promise<Implicit
   return match(config)
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { model }))
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model }))
+    .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model }))
     .exhaustive();
 }

@@ -4,7 +4,7 @@ import { match, P } from 'ts-pattern';
  * Every prior kind is one case of this union; `createPrior` and the CLI match it
  * exhaustively, so adding a kind is a compile error everywhere it must be handled.
  */
-export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig;
+export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig;
 export type PriorKind = PriorConfig['kind'];
 
 /** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
@@ -52,7 +52,19 @@ export interface RadialPriorConfig extends PolarShapeConfig {
   kind: 'radial';
 }
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial'];
+/** Mirror symmetric about a learnable axis through a learnable centre (eq. 4); the shape is otherwise free. */
+export interface MirrorPriorConfig extends PolarShapeConfig {
+  kind: 'mirror';
+}
+
+/** k-fold rotation symmetric about a learnable centre (eq. 5): unchanged by a rotation of 2*pi/k; otherwise free. */
+export interface RotationPriorConfig extends PolarShapeConfig {
+  kind: 'rotation';
+  /** k, the number of folds. */
+  folds: number;
+}
+
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation'];
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 const DEFAULT_POLAR: PolarShapeConfig = { harmonics: 4, depth: 2, width: 32, knots: 8 };
@@ -62,6 +74,15 @@ function positiveInt(value: unknown, name: string, max: number): number {
     throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+function polarShape(c: Record<string, unknown>): PolarShapeConfig {
+  const cfg = { ...DEFAULT_POLAR, ...c } as PolarShapeConfig;
+  positiveInt(cfg.harmonics, 'harmonics', 32);
+  positiveInt(cfg.depth, 'depth', 16);
+  positiveInt(cfg.width, 'width', 4096);
+  positiveInt(cfg.knots, 'knots', 256);
+  return { harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
 }
 
 /**
@@ -85,13 +106,12 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
       }
       return { kind: 'convex', inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
     })
-    .with({ kind: P.union('star', 'radial') }, (c): StarPriorConfig | RadialPriorConfig => {
-      const cfg = { ...DEFAULT_POLAR, ...c } as PolarShapeConfig;
-      positiveInt(cfg.harmonics, 'harmonics', 32);
-      positiveInt(cfg.depth, 'depth', 16);
-      positiveInt(cfg.width, 'width', 4096);
-      positiveInt(cfg.knots, 'knots', 256);
-      return { kind: c.kind, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
+    .with({ kind: P.union('star', 'radial', 'mirror') }, (c): StarPriorConfig | RadialPriorConfig | MirrorPriorConfig => ({ kind: c.kind, ...polarShape(c) }))
+    .with({ kind: 'rotation' }, (c): RotationPriorConfig => {
+      const folds = c['folds'] ?? 2;
+      positiveInt(folds, 'folds', 64);
+      if ((folds as number) < 2) throw new RangeError(`folds must be at least 2 (1 fold is no symmetry), got ${folds}`);
+      return { kind: 'rotation', folds: folds as number, ...polarShape(c) };
     })
     .with({ kind: P.string }, (c) => {
       throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);

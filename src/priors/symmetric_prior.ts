@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
+import { AngularHarmonics } from '../../layers/angular_harmonics.js';
+import { FastDense } from '../../layers/fast_dense.js';
+import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
+import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
+import { PolarCoordinates } from '../../layers/polar_coordinates.js';
+import { RadialProfile } from '../../layers/radial_profile.js';
+import type { ProbabilityMap } from '../probability_map.js';
+import { evaluateScores, sampleFramePoints } from './evaluate.js';
+import type { Certificate, CertifyOptions } from './implicit_prior.js';
+import { NetworkPrior } from './network_prior.js';
+import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
+
+type Config = MirrorPriorConfig | RotationPriorConfig;
+
+/**
+ * coords -> similarity normalisation -> polar (v, r) about a learnable centre ->
+ * symmetric features of v (even about a learnable axis, or of period 2*pi/k) plus r ->
+ * free net -> radial-profile output -> saturation. The net sees the direction only
+ * through the symmetric features, so the score, not just the set, is symmetric; it is
+ * otherwise unconstrained, as in the paper. The profile output starts it as a disc
+ * (coefficients = bias at initialisation: G = scale (r - 1)).
+ */
+export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel {
+  const coords = tf.input({ shape: [2], name: 'coords' });
+  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
+  const polar = new PolarCoordinates({ name: 'polar' }).apply(x) as tf.SymbolicTensor;
+  const features = config.kind === 'mirror'
+    ? new MirrorHarmonics({ harmonics: config.harmonics, appendRadius: true, name: 'symmetry' })
+    : new AngularHarmonics({ folds: config.folds, harmonics: config.harmonics, appendRadius: true, name: 'symmetry' });
+  let h = features.apply(polar) as tf.SymbolicTensor;
+  for (let i = 0; i < config.depth; i++) {
+    h = new FastDense({ units: config.width, activation: 'tanh', name: `shape_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
+  }
+  const profile = new RadialProfile({ starShaped: false, knots: config.knots, name: 'profile' }).apply([h, polar]) as tf.SymbolicTensor;
+  const out = new LevelSetSaturation({ name: 'saturation' }).apply(profile) as tf.SymbolicTensor;
+  return tf.model({ inputs: coords, outputs: out, name: `${config.kind}_prior` });
+}
+
+/**
+ * Relative tolerance on |F(x) - F(Tx)|: float32 rounding of the moved points,
+ * amplified by a net with random weights, reached 2e-4 at |F| ~ 1; a net that is not
+ * symmetric differs by 0.1 and more.
+ */
+const SYMMETRY_TOLERANCE = 1e-3;
+
+export class SymmetricPrior extends NetworkPrior<Config> {
+  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    super(config, options.model ?? buildSymmetricNet(config, options.seed));
+  }
+
+  /** A similarity frame: a reflection or rotation about a point stays one in frame coordinates. */
+  initializeFromData(map: ProbabilityMap): void {
+    this.normaliseToMomentFrame(map, true);
+  }
+
+  /** The symmetry centre in frame coordinates. */
+  centre(): [number, number] {
+    const [x, y] = this.toFrame((this.model.getLayer('polar') as PolarCoordinates).centreValue());
+    return [x!, y!];
+  }
+
+  /** Mirror: the axis direction (radians, frame coordinates); the similarity frame keeps angles. */
+  axisAngle(): number {
+    if (this.config.kind !== 'mirror') throw new Error('axisAngle: only mirror priors have an axis');
+    return (this.model.getLayer('symmetry') as MirrorHarmonics).axisAngle();
+  }
+
+  /** The symmetry T as a map of frame coordinates: the reflection in the axis, or a rotation by 2*pi/k. */
+  symmetry(): (x: number, y: number) => [number, number] {
+    const [cx, cy] = this.centre();
+    if (this.config.kind === 'mirror') {
+      const a = this.axisAngle();
+      const [c2, s2] = [Math.cos(2 * a), Math.sin(2 * a)];
+      return (x, y) => [cx + c2 * (x - cx) + s2 * (y - cy), cy + s2 * (x - cx) - c2 * (y - cy)];
+    }
+    const t = (2 * Math.PI) / this.config.folds;
+    const [c, s] = [Math.cos(t), Math.sin(t)];
+    return (x, y) => [cx + c * (x - cx) - s * (y - cy), cy + s * (x - cx) + c * (y - cy)];
+  }
+
+  /** The score is invariant: F(T x) = F(x) at sampled points, so the set is symmetric too. */
+  certify(options: CertifyOptions = {}): Certificate {
+    const property = this.config.kind === 'mirror'
+      ? 'mirror: F is equal at points mirrored in the axis'
+      : `rotation: F is equal at points rotated by 2*pi/${this.config.folds} about the centre`;
+    const rng = seedrandom(`${this.config.kind}-${options.seed ?? 0}`);
+    const samples = options.samples ?? 20000;
+    const pts = sampleFramePoints(samples, 2, options, rng);
+    const T = this.symmetry();
+    const moved = new Float32Array(pts.length);
+    for (let i = 0; i < samples; i++) [moved[2 * i], moved[2 * i + 1]] = T(pts[2 * i]!, pts[2 * i + 1]!);
+    const a = evaluateScores(this, pts, 2);
+    const b = evaluateScores(this, moved, 2);
+    let violations = 0;
+    for (let i = 0; i < samples; i++) if (Math.abs(a[i]! - b[i]!) > SYMMETRY_TOLERANCE * (1 + Math.abs(a[i]!))) violations++;
+    return { property, checked: samples, violations, passed: violations === 0 };
+  }
+}
