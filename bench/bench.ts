@@ -16,7 +16,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
-import { loadTomatoScene, repoRoot } from '../examples/tomato_scene.js';
+import { repoRoot } from '../examples/photo_example.js';
+import { loadTomatoScene } from '../examples/tomato_scene.js';
 import { createPrior, evaluateMask, fitPrior, initBackend, iou, occludedEllipse, thresholdMap, type ProbabilityMap } from '../src/index.js';
 
 const args = new Set(process.argv.slice(2));
