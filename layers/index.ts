@@ -8,5 +8,6 @@ export { FastDense, type FastDenseArgs, type FastDenseActivation } from './fast_
 export { PolarCoordinates } from './polar_coordinates.js';
 export { AngularHarmonics, type AngularHarmonicsArgs } from './angular_harmonics.js';
 export { MirrorHarmonics, type MirrorHarmonicsArgs } from './mirror_harmonics.js';
+export { PeriodicSines, type PeriodicSinesArgs } from './periodic_sines.js';
 export { RadialProfile, type RadialProfileArgs } from './radial_profile.js';
 export { applyWeightConstraints } from './weight_constraints.js';

@@ -88,3 +88,44 @@ function corruptedScene(inside: (x: number, y: number) => boolean, geometry: { c
   }
   return { unaries: probabilityMap(height, width, data), truth };
 }
+
+/**
+ * A perforated sheet: a lattice of round holes (background) in metal (foreground),
+ * slightly rotated, with a rectangular patch covered by something else whose
+ * likelihood says nothing (0.5 +- noise) and speckle everywhere. A periodic prior
+ * should carry the hole pattern into the covered patch. `truth` is the sheet
+ * including under the patch; `covered` marks the patch.
+ */
+export function perforatedSheet(options: OccludedEllipseOptions = {}): SyntheticCase & { covered: Uint8Array } {
+  const height = options.height ?? 256;
+  const width = options.width ?? 256;
+  const rng = seedrandom(`sheet-${options.seed ?? 0}`);
+  const speckle = options.speckle ?? 0.1;
+  const period = 0.22 + 0.06 * rng();
+  const radius = period * (0.25 + 0.05 * rng());
+  const angle = 0.4 * (rng() - 0.5);
+  const [ox, oy] = [rng() * period, rng() * period];
+  const [pc, ps] = [Math.cos(angle), Math.sin(angle)];
+  const patch = { x0: -0.2 + 0.3 * rng(), y0: -0.2 + 0.3 * rng(), w: 0.45, h: 0.35 };
+  const coords = gridCoordinates(height, width);
+  const data = new Float32Array(height * width);
+  const truth = new Uint8Array(height * width);
+  const covered = new Uint8Array(height * width);
+  const wrap = (v: number) => v - period * Math.round(v / period);
+  for (let i = 0; i < data.length; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const u = wrap(pc * x + ps * y - ox);
+    const v = wrap(-ps * x + pc * y - oy);
+    const metal = Math.hypot(u, v) > radius;
+    truth[i] = metal ? 1 : 0;
+    let p = metal ? 0.9 : 0.05;
+    if (x >= patch.x0 && x < patch.x0 + patch.w && y >= patch.y0 && y < patch.y0 + patch.h) {
+      covered[i] = 1;
+      p = 0.5;
+    }
+    if (rng() < speckle) p = p >= 0.5 ? 0.3 * rng() : 0.6 + 0.4 * rng();
+    data[i] = Math.min(1, Math.max(0, p + 0.1 * (rng() - 0.5)));
+  }
+  return { unaries: probabilityMap(height, width, data), truth, covered };
+}

@@ -72,10 +72,11 @@ describe('shapeprior fit (CLI)', () => {
     expect([overlay.width, overlay.height]).toEqual([SIZE, SIZE]);
   });
 
-  it('fits the star, radial, mirror and rotation priors with the same contract', () => {
-    const property: Record<string, RegExp> = { star: /segment from the centre/, radial: /one interval/, mirror: /mirrored in the axis/, rotation: /rotated by 2\*pi\/3/ };
-    for (const prior of ['star', 'radial', 'mirror', 'rotation']) {
-      const extra = prior === 'rotation' ? ['--folds', '3'] : [];
+  it('fits the star, radial, mirror, rotation and periodic priors with the same contract', () => {
+    const property: Record<string, RegExp> = { star: /segment from the centre/, radial: /one interval/, mirror: /mirrored in the axis/, rotation: /rotated by 2\*pi\/3/, periodic: /each lattice period/ };
+    const extras: Record<string, string[]> = { rotation: ['--folds', '3'], periodic: ['--sparsity', '0.01'] };
+    for (const prior of ['star', 'radial', 'mirror', 'rotation', 'periodic']) {
+      const extra = extras[prior] ?? [];
       const r = cli('fit', '--prior', prior, ...extra, '--unaries', file('unaries.png'), '--out', file(`${prior}.png`), '--json');
       expect(r.code).toBe(0);
       const out = JSON.parse(r.stdout);
@@ -132,6 +133,7 @@ describe('shapeprior fit (CLI)', () => {
     ['an unknown --backend', ['--unaries', file('unaries.png'), '--backend', 'quantum'], /--backend.*'quantum' is invalid/],
     ['a missing --unaries', [], /required option '--unaries <file>' not specified/],
     ['--folds below 2', ['--unaries', file('unaries.png'), '--prior', 'rotation', '--folds', '1'], /--folds.*expected an integer in \[2, 64\], got 1/],
+    ['--sparsity on another prior', ['--unaries', file('unaries.png'), '--sparsity', '0.1'], /--sparsity applies to --prior periodic only, not convex/],
     ['--folds on a prior without folds', ['--unaries', file('unaries.png'), '--folds', '3'], /--folds applies to --prior rotation only, not convex/],
     ['an --out in a missing directory', ['--unaries', file('unaries.png'), '--out', file('no/such/dir/m.png')], /--out .*m\.png: directory .* does not exist/],
   ];

@@ -22,6 +22,7 @@ interface FitFlags {
   savePrior?: string;
   steps: number;
   folds?: number | 'auto';
+  sparsity?: number;
   sampling: 'cells' | 'pixels';
   points?: number;
   lr?: number;
@@ -34,9 +35,11 @@ function foldsFlag(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : integerIn(2, 64)(value);
 }
 
-/** The prior's config from the flags: the kind, with --folds for the rotation prior. */
-function priorConfig(kind: PriorKind, folds: number | undefined): PriorConfigInput {
-  return kind === 'rotation' && folds !== undefined ? { kind, folds } : kind;
+/** The prior's config from the flags: the kind, with --folds for the rotation prior and --sparsity for the periodic one. */
+function priorConfig(flags: FitFlags): PriorConfigInput {
+  if (flags.prior === 'rotation' && typeof flags.folds === 'number') return { kind: 'rotation', folds: flags.folds };
+  if (flags.prior === 'periodic' && flags.sparsity !== undefined) return { kind: 'periodic', sparsity: flags.sparsity };
+  return flags.prior;
 }
 
 async function ensureWritableTarget(file: string, flag: string): Promise<void> {
@@ -63,6 +66,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
 
   if (flags.folds !== undefined && flags.prior !== 'rotation') throw new InputError(`--folds applies to --prior rotation only, not ${flags.prior}`);
+  if (flags.sparsity !== undefined && flags.prior !== 'periodic') throw new InputError(`--sparsity applies to --prior periodic only, not ${flags.prior}`);
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
   const fitOptions = {
     maxSteps: flags.steps,
@@ -74,7 +78,7 @@ async function runFit(flags: FitFlags): Promise<void> {
   };
   const stats = flags.folds === 'auto'
     ? await fitBestFolds(unaries, {}, fitOptions)
-    : await fitPrior(createPrior(priorConfig(flags.prior, flags.folds), { seed: flags.seed }), unaries, fitOptions);
+    : await fitPrior(createPrior(priorConfig(flags), { seed: flags.seed }), unaries, fitOptions);
   const { prior } = stats;
   bar.stop();
   const mask = evaluateMask(prior, unaries.height, unaries.width);
@@ -125,6 +129,7 @@ export function fitCommand(): Command {
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
+    .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', numberIn(0, 1e6))
     .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
     .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, 16_777_216))

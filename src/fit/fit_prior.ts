@@ -151,7 +151,8 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
         const { points, targets, weights: w } = fixed ?? toTensors(source.next());
         return optimizer.minimize(() => {
           const p = tf.sigmoid(tf.neg(tf.clipByValue(prior.score(points), -SCORE_CLIP, SCORE_CLIP)));
-          return tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
+          const data = tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
+          return prior.penalty ? tf.add(data, prior.penalty()) : data;
         }, true, variables)!;
       });
       prior.applyConstraints();

@@ -1,5 +1,6 @@
 import { match, P } from 'ts-pattern';
 import { ConvexPrior } from './convex_prior.js';
+import { PeriodicPrior } from './periodic_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
@@ -17,5 +18,6 @@ export function createPrior(config: PriorConfigInput, options: CreatePriorOption
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { seed: options.seed }))
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { seed: options.seed }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { seed: options.seed }))
+    .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c))
     .exhaustive();
 }

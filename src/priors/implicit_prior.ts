@@ -40,6 +40,8 @@ export interface ImplicitPrior {
    * calls it unless told to keep the current parameters, e.g. for a warm start).
    */
   initializeFromData?(map: ProbabilityMap, seed?: number): void;
+  /** A regulariser R(F) added to the fit's loss (eq. 9), e.g. the periodic prior's L1 sparsity. */
+  penalty?(): tf.Scalar;
   /** Projects the parameters back onto the set where the guarantee holds (call after every optimiser step). */
   applyConstraints(): void;
   /** Checks the guarantee on sampled points of the current level set. */

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { match, P } from 'ts-pattern';
 import '../../layers/index.js';
 import { ConvexPrior } from './convex_prior.js';
+import { PeriodicPrior } from './periodic_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
@@ -39,5 +40,6 @@ export async function loadPrior(url: string | tf.io.IOHandler): Promise<Implicit
     .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { model }))
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model }))
+    .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model }))
     .exhaustive();
 }

@@ -4,7 +4,7 @@ import { match, P } from 'ts-pattern';
  * Every prior kind is one case of this union; `createPrior` and the CLI match it
  * exhaustively, so adding a kind is a compile error everywhere it must be handled.
  */
-export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig;
+export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig | PeriodicPriorConfig;
 export type PriorKind = PriorConfig['kind'];
 
 /** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
@@ -64,7 +64,16 @@ export interface RotationPriorConfig extends PolarShapeConfig {
   folds: number;
 }
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation'];
+/** Periodic on a learnable 2-D lattice (eq. 8): the score repeats after each lattice period. */
+export interface PeriodicPriorConfig {
+  kind: 'periodic';
+  /** Harmonics: frequencies n1 a + n2 b with |n1|, |n2| <= H. */
+  harmonics: number;
+  /** Weight of the L1 penalty on the amplitudes (sparsity helps extrapolation into occluded parts). */
+  sparsity: number;
+}
+
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic'];
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 const DEFAULT_POLAR: PolarShapeConfig = { harmonics: 4, depth: 2, width: 32, knots: 8 };
@@ -112,6 +121,13 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
       positiveInt(folds, 'folds', 64);
       if ((folds as number) < 2) throw new RangeError(`folds must be at least 2 (1 fold is no symmetry), got ${folds}`);
       return { kind: 'rotation', folds: folds as number, ...polarShape(c) };
+    })
+    .with({ kind: 'periodic' }, (c): PeriodicPriorConfig => {
+      const harmonics = c['harmonics'] ?? 2;
+      const sparsity = c['sparsity'] ?? 1e-3;
+      positiveInt(harmonics, 'harmonics', 16);
+      if (typeof sparsity !== 'number' || !(sparsity >= 0) || !Number.isFinite(sparsity)) throw new RangeError(`sparsity must be a non-negative number, got ${JSON.stringify(sparsity)}`);
+      return { kind: 'periodic', harmonics: harmonics as number, sparsity };
     })
     .with({ kind: P.string }, (c) => {
       throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);
