@@ -14,9 +14,11 @@ export interface FitOptions {
   maxSteps?: number;
   /**
    * How the integral of eq. 9 is estimated each step:
-   * - 'cells' (default): one random point in each cell of an adaptive grid whose cells
-   *   carry the mean likelihood of their pixels (see CellQuadrature); nearly noise-free.
-   * - 'pixels': `pointsPerStep` random pixels (stratified over the raster).
+   * - 'cells' (default): a quadrature over an adaptive grid; each cell, split by class,
+   *   is one point at its centroid carrying its pixels' mean likelihood and total
+   *   weight (see CellQuadrature). No sampling noise.
+   * - 'pixels': `pointsPerStep` random pixels per step (stratified over the raster),
+   *   the paper's Monte-Carlo estimate.
    */
   sampling?: 'cells' | 'pixels';
   /**
@@ -198,7 +200,7 @@ function batchSource(map: ProbabilityMap, weights: Float32Array, o: { sampling: 
  * total weight: background usually covers most of the image, and without balancing
  * its area pulls the 0.5 level of sigma(-F) inward whenever the map is noisy.
  */
-export function pixelWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): Float32Array {
+function pixelWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): Float32Array {
   const smooth = boxBlur(map.data, map.height, map.width, smoothingRadius(map.height, map.width));
   const n = smooth.length;
   let fg = 0;
