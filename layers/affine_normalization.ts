@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer_args.js';
 
 /**
  * y = (x - shift) M, with `shift` and `M` fixed, not trained: a data-dependent input

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer_args.js';
 
 export interface AngularHarmonicsArgs extends LayerArgs {
   /** k: the features repeat after a rotation by 2*pi/k (k = 1: no symmetry). */

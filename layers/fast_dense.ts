@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from './layer_args.js';
 import { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export type FastDenseActivation = 'linear' | 'relu' | 'tanh' | 'softplus' | 'leakyRelu';
 const ACTIVATIONS: readonly FastDenseActivation[] = ['linear', 'relu', 'tanh', 'softplus', 'leakyRelu'];

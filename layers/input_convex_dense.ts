@@ -1,11 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from './layer_args.js';
 import { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
 
 /** Activations allowed inside an input-convex net: convex and non-decreasing (or the identity, for the output). */
 export type ConvexActivation = 'relu' | 'softplus' | 'linear';
 const CONVEX_ACTIVATIONS: readonly ConvexActivation[] = ['relu', 'softplus', 'linear'];
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export interface InputConvexDenseArgs extends LayerArgs {
   units: number;

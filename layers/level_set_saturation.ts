@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer_args.js';
 
 export interface LevelSetSaturationArgs extends LayerArgs {
   /** Initial saturation level a (> 0). */

@@ -1,6 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
+import type { LayerArgs } from './layer_args.js';
 
 /**
  * (x, y) -> (v1, v2, r): direction and distance from a learnable centre c, the input

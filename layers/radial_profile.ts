@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { LayerArgs } from './layer_args.js';
 import { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
-
-type LayerArgs = NonNullable<ConstructorParameters<typeof tf.layers.Layer>[0]>;
 
 export interface RadialProfileArgs extends LayerArgs {
   /** true: G(v, 0) = -scale for every v (star-shaped); false: a free offset c(v) (radially convex). */

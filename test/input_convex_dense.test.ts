@@ -5,6 +5,7 @@ import { explicitTransposeMatMul, InputConvexDense, LevelSetSaturation } from '.
 import { ConvexPrior } from '../src/priors/convex_prior.js';
 import { resolvePriorConfig, type ConvexPriorConfig } from '../src/priors/prior_config.js';
 import { occludedEllipse } from '../src/synthetic.js';
+import { randomizeWeights } from './helpers.js';
 
 const config = (over: Partial<ConvexPriorConfig> = {}) => resolvePriorConfig({ kind: 'convex', width: 32, ...over }) as ConvexPriorConfig;
 
@@ -29,16 +30,6 @@ function worstMidpointViolation(prior: ConvexPrior, dim: number, pairs: number, 
   });
 }
 
-/** Random parameters of every sign, then the constraint projection: the guarantee must hold for all of them. */
-function randomizeWeights(model: tf.LayersModel, seed: number, scale = 1): void {
-  model.weights.forEach((w, i) => {
-    if (!w.trainable) return;
-    const v = tf.randomNormal(w.shape, 0, scale, 'float32', seed * 100 + i);
-    (w.read() as tf.Variable).assign(v);
-    v.dispose();
-  });
-}
-
 describe('InputConvexDense', () => {
   it('computes act(z Wz + x Wx + b) against a hand-computed case', () => {
     const layer = new InputConvexDense({ units: 2, activation: 'relu' });
@@ -60,7 +51,7 @@ describe('InputConvexDense', () => {
     for (const inputDim of [2, 3] as const) {
       for (let seed = 1; seed <= 5; seed++) {
         const prior = new ConvexPrior(config({ inputDim }), { seed });
-        randomizeWeights(prior.model, seed);
+        randomizeWeights(prior.model, seed, 1);
         prior.applyConstraints();
         expect(worstMidpointViolation(prior, inputDim, 4000, seed)).toBeLessThan(1e-4);
         prior.dispose();
@@ -81,7 +72,7 @@ describe('InputConvexDense', () => {
 
   it('is not convex when the projection is skipped (the check can fail)', () => {
     const prior = new ConvexPrior(config(), { seed: 3 });
-    randomizeWeights(prior.model, 3);
+    randomizeWeights(prior.model, 3, 1);
     expect(worstMidpointViolation(prior, 2, 4000, 3)).toBeGreaterThan(1e-2);
     prior.dispose();
   });
@@ -90,7 +81,7 @@ describe('InputConvexDense', () => {
     const prior = new ConvexPrior(config(), { seed: 7 });
     const optimizer = tf.train.adam(0.05);
     const vars = prior.model.trainableWeights.map((w) => w.read() as tf.Variable);
-    const pts = tf.randomUniform([256, 2], -1, 1, 'float32', 1);
+    const pts = tf.randomUniform([256, 2], -1, 1, 'float32', 1) as tf.Tensor2D;
     for (let step = 0; step < 30; step++) {
       // Rewarding a concave bump pulls Wz below zero; only the projection keeps F convex.
       optimizer.minimize(() => tf.mean(tf.mul(prior.score(pts), tf.sub(1, tf.sum(tf.square(pts), 1, true)))) as tf.Scalar, false, vars);

@@ -1,18 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { FastDense, PeriodicSines } from '../layers/index.js';
 import { fitPrior } from '../src/fit/fit_prior.js';
 import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
-import { evaluateMask, evaluateScores } from '../src/priors/evaluate.js';
+import { evaluateMask } from '../src/priors/evaluate.js';
 import { PeriodicPrior } from '../src/priors/periodic_prior.js';
-import { loadPrior, savePrior } from '../src/priors/persistence.js';
 import { resolvePriorConfig, type PeriodicPriorConfig } from '../src/priors/prior_config.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { perforatedSheet } from '../src/synthetic.js';
+import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
 
 const config = (over: Partial<PeriodicPriorConfig> = {}) => resolvePriorConfig({ kind: 'periodic', ...over }) as PeriodicPriorConfig;
 const only = (m: Uint8Array, sel: Uint8Array) => m.filter((_, i) => sel[i]);
@@ -21,11 +18,7 @@ describe('periodic prior (eq. 8 on a learnable lattice)', () => {
   it('repeats after each lattice period for random parameters', () => {
     for (let seed = 1; seed <= 4; seed++) {
       const prior = new PeriodicPrior(config({ harmonics: 3 }));
-      prior.model.trainableWeights.forEach((w, i) => {
-        const v = tf.randomNormal(w.shape, 0, w.name.includes('basis') ? 12 : 1, 'float32', seed * 31 + i);
-        (w.read() as tf.Variable).assign(v);
-        v.dispose();
-      });
+      randomizeWeights(prior.model, seed, 1, (name) => (name.includes('basis') ? 12 : 1));
       const c = prior.certify({ seed, samples: 5000 });
       expect(c.checked).toBe(10000);
       expect(c.violations).toBe(0);
@@ -71,15 +64,9 @@ describe('periodic prior (eq. 8 on a learnable lattice)', () => {
   });
 
   it('round-trips through savePrior / loadPrior with identical scores', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-periodic-'));
     const prior = createPrior('periodic') as PeriodicPrior;
     prior.initializeFromData(perforatedSheet({ height: 64, width: 64 }).unaries, 1);
-    await savePrior(prior, `file://${dir}`);
-    const loaded = await loadPrior(`file://${dir}`);
-    expect(loaded.config).toEqual(prior.config);
-    const probe = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i * 1.7));
-    expect(Array.from(evaluateScores(loaded, probe, 2))).toEqual(Array.from(evaluateScores(prior, probe, 2)));
+    await expectPriorRoundTrip(prior);
     prior.dispose();
-    loaded.dispose();
   });
 });

@@ -5,34 +5,25 @@ import { fitPrior } from '../src/fit/fit_prior.js';
 import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
 import { evaluateMask, evaluateScores } from '../src/priors/evaluate.js';
-import { loadPrior, savePrior } from '../src/priors/persistence.js';
 import { resolvePriorConfig, type RadialPriorConfig, type StarPriorConfig } from '../src/priors/prior_config.js';
 import { buildStarNet, StarPrior } from '../src/priors/star_prior.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { occludedStar } from '../src/synthetic.js';
+import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
 
 const starConfig = resolvePriorConfig('star') as StarPriorConfig;
 const radialConfig = resolvePriorConfig('radial') as RadialPriorConfig;
-
-/** Every trainable weight drawn at random (centre, knots, direction net, profile): the guarantee must hold for all. */
-function randomize(model: tf.LayersModel, seed: number, scale: number): void {
-  model.trainableWeights.forEach((w, i) => {
-    const v = tf.randomNormal(w.shape, 0, scale, 'float32', seed * 101 + i);
-    (w.read() as tf.Variable).assign(v);
-    v.dispose();
-  });
-}
 
 describe('star-shaped and radially convex priors', () => {
   it('are star-shaped / radially convex for random parameters', () => {
     for (let seed = 1; seed <= 4; seed++) {
       const star = new StarPrior(starConfig, { seed });
-      randomize(star.model, seed, 0.7);
+      randomizeWeights(star.model, seed, 0.7);
       const s = star.certify({ seed, samples: 8000 });
       expect(s.checked).toBeGreaterThan(0);
       expect(s.violations).toBe(0);
       const radial = new StarPrior(radialConfig, { seed });
-      randomize(radial.model, seed, 0.7);
+      randomizeWeights(radial.model, seed, 0.7);
       const r = radial.certify({ seed });
       expect(r.checked).toBeGreaterThan(100);
       expect(r.violations).toBe(0);
@@ -46,7 +37,7 @@ describe('star-shaped and radially convex priors', () => {
     let failures = 0;
     for (let seed = 1; seed <= 6; seed++) {
       const prior = new StarPrior(starConfig, { model: buildStarNet(radialConfig, seed) });
-      randomize(prior.model, seed, 1.5);
+      randomizeWeights(prior.model, seed, 1.5);
       if (!prior.certify({ seed, samples: 8000 }).passed) failures++;
       prior.dispose();
     }
@@ -63,7 +54,7 @@ describe('star-shaped and radially convex priors', () => {
       const h = new FastDense({ units: 16, activation: 'tanh', seed }).apply(polar) as tf.SymbolicTensor;
       const out = new FastDense({ units: 1, seed: seed + 50 }).apply(h) as tf.SymbolicTensor;
       const prior = new StarPrior(radialConfig, { model: tf.model({ inputs: coords, outputs: out }) });
-      randomize(prior.model, seed, 3);
+      randomizeWeights(prior.model, seed, 3);
       if (!prior.certify({ seed }).passed) failures++;
       prior.dispose();
     }
@@ -99,20 +90,11 @@ describe('star-shaped and radially convex priors', () => {
   });
 
   it('round-trips through savePrior / loadPrior with identical scores', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const path = await import('node:path');
     for (const kind of ['star', 'radial'] as const) {
-      const dir = mkdtempSync(path.join(tmpdir(), `shapeprior-${kind}-`));
       const prior = createPrior(kind, { seed: 6 });
-      randomize(prior.model, 6, 0.5);
-      await savePrior(prior, `file://${dir}`);
-      const loaded = await loadPrior(`file://${dir}`);
-      expect(loaded.config).toEqual(prior.config);
-      const probe = Float32Array.from({ length: 600 }, (_, i) => Math.sin(i * 7.3));
-      expect(Array.from(evaluateScores(loaded, probe, 2))).toEqual(Array.from(evaluateScores(prior, probe, 2)));
+      randomizeWeights(prior.model, 6, 0.5);
+      await expectPriorRoundTrip(prior);
       prior.dispose();
-      loaded.dispose();
     }
   });
 });

@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { AffineNormalization, AngularHarmonics, FastDense, MirrorHarmonics, PolarCoordinates } from '../layers/index.js';
@@ -8,23 +5,15 @@ import { fitBestFolds } from '../src/fit/fit_folds.js';
 import { fitPrior } from '../src/fit/fit_prior.js';
 import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
-import { evaluateMask, evaluateScores } from '../src/priors/evaluate.js';
-import { loadPrior, savePrior } from '../src/priors/persistence.js';
+import { evaluateMask } from '../src/priors/evaluate.js';
 import { resolvePriorConfig, type MirrorPriorConfig, type RotationPriorConfig } from '../src/priors/prior_config.js';
 import { SymmetricPrior } from '../src/priors/symmetric_prior.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { occludedStar } from '../src/synthetic.js';
+import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
 
 const mirror = resolvePriorConfig('mirror') as MirrorPriorConfig;
 const rotation = (folds: number) => resolvePriorConfig({ kind: 'rotation', folds }) as RotationPriorConfig;
-
-function randomize(model: tf.LayersModel, seed: number, scale: number): void {
-  model.trainableWeights.forEach((w, i) => {
-    const v = tf.randomNormal(w.shape, 0, scale, 'float32', seed * 97 + i);
-    (w.read() as tf.Variable).assign(v);
-    v.dispose();
-  });
-}
 
 /**
  * Has the layers a mirror certificate reads (a centre, an axis) but also sees the
@@ -45,7 +34,7 @@ describe('mirror and rotation symmetric priors', () => {
     for (let seed = 1; seed <= 3; seed++) {
       for (const config of [mirror, rotation(2), rotation(5)]) {
         const prior = new SymmetricPrior(config, { seed });
-        randomize(prior.model, seed, 0.8);
+        randomizeWeights(prior.model, seed, 0.8);
         const c = prior.certify({ seed, samples: 5000 });
         expect(c.checked).toBe(5000);
         expect(c.violations).toBe(0);
@@ -57,7 +46,7 @@ describe('mirror and rotation symmetric priors', () => {
   it('catch a score that is not symmetric, so the certificate can fail', () => {
     for (const config of [mirror, rotation(3)]) {
       const prior = new SymmetricPrior(config, { model: asymmetricNet() });
-      randomize(prior.model, 2, 0.8);
+      randomizeWeights(prior.model, 2, 0.8);
       const c = prior.certify({ samples: 5000 });
       expect(c.passed).toBe(false);
       expect(c.violations).toBeGreaterThan(500);
@@ -88,16 +77,10 @@ describe('mirror and rotation symmetric priors', () => {
 
   it('round-trip through savePrior / loadPrior with identical scores', async () => {
     for (const config of [mirror, rotation(4)]) {
-      const dir = mkdtempSync(path.join(tmpdir(), `shapeprior-${config.kind}-`));
       const prior = createPrior(config, { seed: 3 });
-      randomize(prior.model, 3, 0.5);
-      await savePrior(prior, `file://${dir}`);
-      const loaded = await loadPrior(`file://${dir}`);
-      expect(loaded.config).toEqual(prior.config);
-      const probe = Float32Array.from({ length: 600 }, (_, i) => Math.cos(i * 3.1));
-      expect(Array.from(evaluateScores(loaded, probe, 2))).toEqual(Array.from(evaluateScores(prior, probe, 2)));
+      randomizeWeights(prior.model, 3, 0.5);
+      await expectPriorRoundTrip(prior);
       prior.dispose();
-      loaded.dispose();
     }
   });
 });
