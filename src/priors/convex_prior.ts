@@ -16,24 +16,28 @@ import type { ProbabilityMap } from '../probability_map.js';
  * preserving saturation (neither changes the set {F <= 0}, so it stays convex).
  */
 export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.LayersModel {
-  const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 1000 + 10 * i);
   const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
-  const hidden = (i: number) => new InputConvexDense({ units: config.width, activation: config.activation, name: `icnn_${i}`, seed: layerSeed(i) });
+  return tf.model({ inputs: coords, outputs: convexGraph(coords, config, seed), name: 'convex_prior' });
+}
+
+/** The convex net on `coords`, its layer names prefixed (several nets can share one model). */
+export function convexGraph(coords: tf.SymbolicTensor, config: ConvexPriorConfig, seed?: number, prefix = ''): tf.SymbolicTensor {
+  const layerSeed = (i: number) => (seed === undefined ? undefined : seed * 1000 + 10 * i);
+  const x = new AffineNormalization({ name: `${prefix}frame` }).apply(coords) as tf.SymbolicTensor;
+  const hidden = (i: number) => new InputConvexDense({ units: config.width, activation: config.activation, name: `${prefix}icnn_${i}`, seed: layerSeed(i) });
   let z = hidden(0).apply(x) as tf.SymbolicTensor;
   for (let i = 1; i < config.depth; i++) z = hidden(i).apply([z, x]) as tf.SymbolicTensor;
-  const output = new InputConvexDense({ units: 1, activation: 'linear', name: 'icnn_out', seed: layerSeed(config.depth) });
+  const output = new InputConvexDense({ units: 1, activation: 'linear', name: `${prefix}icnn_out`, seed: layerSeed(config.depth) });
   const convex = output.apply([z, x]) as tf.SymbolicTensor;
-  const out = new LevelSetSaturation({ name: 'saturation' }).apply(convex) as tf.SymbolicTensor;
-  return tf.model({ inputs: coords, outputs: out, name: 'convex_prior' });
+  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(convex) as tf.SymbolicTensor;
 }
 
 /** Tolerance on F for float rounding when checking the midpoint property. */
 const CERTIFY_TOLERANCE = 1e-5;
 
 export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
-  constructor(config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    super(config, options.model ?? buildConvexNet(config, options.seed));
+  constructor(config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
+    super(config, options.model ?? buildConvexNet(config, options.seed), options.prefix);
   }
 
   /**

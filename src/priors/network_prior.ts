@@ -12,7 +12,13 @@ import type { PriorConfig } from './prior_config.js';
  * 'frame'). A kind adds its network, its start and its certificate.
  */
 export abstract class NetworkPrior<C extends PriorConfig> implements ImplicitPrior {
-  constructor(readonly config: C, readonly model: tf.LayersModel) {}
+  /** `prefix`: the net's layer names are prefixed when it shares a model with others (a union). */
+  constructor(readonly config: C, readonly model: tf.LayersModel, protected readonly prefix = '') {}
+
+  /** One of this net's layers, by its unprefixed name. */
+  protected layer(name: string): tf.layers.Layer {
+    return this.model.getLayer(this.prefix + name);
+  }
 
   score(points: tf.Tensor2D): tf.Tensor2D {
     return this.model.apply(points) as tf.Tensor2D;
@@ -33,12 +39,12 @@ export abstract class NetworkPrior<C extends PriorConfig> implements ImplicitPri
    */
   protected normaliseToMomentFrame(map: ProbabilityMap, similarity = false): void {
     const { shift, matrix } = similarity ? similarityFrame(map) : momentFrame(map);
-    tf.tidy(() => (this.model.getLayer('frame') as AffineNormalization).setTransform(shift, matrix));
+    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(shift, matrix));
   }
 
   /** The 'frame' layer's map inverted: frame coordinates of a point in normalised coordinates. */
   protected toFrame(normalised: number[]): number[] {
-    return (this.model.getLayer('frame') as AffineNormalization).toInput(normalised);
+    return (this.layer('frame') as AffineNormalization).toInput(normalised);
   }
 
   dispose(): void {

@@ -12,21 +12,25 @@ import type { PeriodicPriorConfig } from './prior_config.js';
 /** coords -> lattice sine sum (eq. 8) -> saturation. */
 export function buildPeriodicNet(config: PeriodicPriorConfig): tf.LayersModel {
   const coords = tf.input({ shape: [2], name: 'coords' });
-  const sines = new PeriodicSines({ harmonics: config.harmonics, name: 'sines' }).apply(coords) as tf.SymbolicTensor;
-  const out = new LevelSetSaturation({ name: 'saturation' }).apply(sines) as tf.SymbolicTensor;
-  return tf.model({ inputs: coords, outputs: out, name: 'periodic_prior' });
+  return tf.model({ inputs: coords, outputs: periodicGraph(coords, config), name: 'periodic_prior' });
+}
+
+/** The periodic net on `coords`, its layer names prefixed. */
+export function periodicGraph(coords: tf.SymbolicTensor, config: PeriodicPriorConfig, _seed?: number, prefix = ''): tf.SymbolicTensor {
+  const sines = new PeriodicSines({ harmonics: config.harmonics, name: `${prefix}sines` }).apply(coords) as tf.SymbolicTensor;
+  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(sines) as tf.SymbolicTensor;
 }
 
 /** Relative tolerance on |F(x + p) - F(x)| for float rounding (the arguments of the sines reach hundreds of radians). */
 const PERIOD_TOLERANCE = 1e-3;
 
 export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
-  constructor(config: PeriodicPriorConfig, options: { model?: tf.LayersModel } = {}) {
-    super(config, options.model ?? buildPeriodicNet(config));
+  constructor(config: PeriodicPriorConfig, options: { model?: tf.LayersModel; prefix?: string } = {}) {
+    super(config, options.model ?? buildPeriodicNet(config), options.prefix);
   }
 
   private get sines(): PeriodicSines {
-    return this.model.getLayer('sines') as PeriodicSines;
+    return this.layer('sines') as PeriodicSines;
   }
 
   /** Starts on the lattice of the map's strongest spectral peaks (see latticeFromSpectrum), amplitudes small. */

@@ -22,21 +22,25 @@ type Config = StarPriorConfig | RadialPriorConfig;
  */
 export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
   const coords = tf.input({ shape: [2], name: 'coords' });
-  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
-  const polar = new PolarCoordinates({ name: 'polar' }).apply(x) as tf.SymbolicTensor;
-  let h = new AngularHarmonics({ folds: 1, harmonics: config.harmonics, name: 'harmonics' }).apply(polar) as tf.SymbolicTensor;
+  return tf.model({ inputs: coords, outputs: starGraph(coords, config, seed), name: `${config.kind}_prior` });
+}
+
+/** The star / radial net on `coords`, its layer names prefixed. */
+export function starGraph(coords: tf.SymbolicTensor, config: Config, seed?: number, prefix = ''): tf.SymbolicTensor {
+  const x = new AffineNormalization({ name: `${prefix}frame` }).apply(coords) as tf.SymbolicTensor;
+  const polar = new PolarCoordinates({ name: `${prefix}polar` }).apply(x) as tf.SymbolicTensor;
+  let h = new AngularHarmonics({ folds: 1, harmonics: config.harmonics, name: `${prefix}harmonics` }).apply(polar) as tf.SymbolicTensor;
   for (let i = 0; i < config.depth; i++) {
-    h = new FastDense({ units: config.width, activation: 'tanh', name: `direction_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
+    h = new FastDense({ units: config.width, activation: 'tanh', name: `${prefix}direction_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
   }
-  const profile = new RadialProfile({ starShaped: config.kind === 'star', knots: config.knots, name: 'profile' }).apply([h, polar]) as tf.SymbolicTensor;
-  const out = new LevelSetSaturation({ name: 'saturation' }).apply(profile) as tf.SymbolicTensor;
-  return tf.model({ inputs: coords, outputs: out, name: `${config.kind}_prior` });
+  const profile = new RadialProfile({ starShaped: config.kind === 'star', knots: config.knots, name: `${prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
+  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
 }
 
 /** No weight of these priors is constrained: the guarantee holds for every parameter value. */
 export class StarPrior extends NetworkPrior<Config> {
-  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    super(config, options.model ?? buildStarNet(config, options.seed));
+  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
+    super(config, options.model ?? buildStarNet(config, options.seed), options.prefix);
   }
 
   /** Starts as the moment ellipse of the map: the normalisation maps it to the unit disc, where the profile starts. */
@@ -46,7 +50,7 @@ export class StarPrior extends NetworkPrior<Config> {
 
   /** The polar centre in frame coordinates. */
   centre(): [number, number] {
-    const [x, y] = this.toFrame((this.model.getLayer('polar') as PolarCoordinates).centreValue());
+    const [x, y] = this.toFrame((this.layer('polar') as PolarCoordinates).centreValue());
     return [x!, y!];
   }
 

@@ -25,18 +25,22 @@ type Config = MirrorPriorConfig | RotationPriorConfig;
  */
 export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel {
   const coords = tf.input({ shape: [2], name: 'coords' });
-  const x = new AffineNormalization({ name: 'frame' }).apply(coords) as tf.SymbolicTensor;
-  const polar = new PolarCoordinates({ name: 'polar' }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: coords, outputs: symmetricGraph(coords, config, seed), name: `${config.kind}_prior` });
+}
+
+/** The mirror / rotation net on `coords`, its layer names prefixed. */
+export function symmetricGraph(coords: tf.SymbolicTensor, config: Config, seed?: number, prefix = ''): tf.SymbolicTensor {
+  const x = new AffineNormalization({ name: `${prefix}frame` }).apply(coords) as tf.SymbolicTensor;
+  const polar = new PolarCoordinates({ name: `${prefix}polar` }).apply(x) as tf.SymbolicTensor;
   const features = config.kind === 'mirror'
-    ? new MirrorHarmonics({ harmonics: config.harmonics, appendRadius: true, name: 'symmetry' })
-    : new AngularHarmonics({ folds: config.folds, harmonics: config.harmonics, appendRadius: true, name: 'symmetry' });
+    ? new MirrorHarmonics({ harmonics: config.harmonics, appendRadius: true, name: `${prefix}symmetry` })
+    : new AngularHarmonics({ folds: config.folds, harmonics: config.harmonics, appendRadius: true, name: `${prefix}symmetry` });
   let h = features.apply(polar) as tf.SymbolicTensor;
   for (let i = 0; i < config.depth; i++) {
-    h = new FastDense({ units: config.width, activation: 'tanh', name: `shape_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
+    h = new FastDense({ units: config.width, activation: 'tanh', name: `${prefix}shape_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
   }
-  const profile = new RadialProfile({ starShaped: false, knots: config.knots, name: 'profile' }).apply([h, polar]) as tf.SymbolicTensor;
-  const out = new LevelSetSaturation({ name: 'saturation' }).apply(profile) as tf.SymbolicTensor;
-  return tf.model({ inputs: coords, outputs: out, name: `${config.kind}_prior` });
+  const profile = new RadialProfile({ starShaped: false, knots: config.knots, name: `${prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
+  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
 }
 
 /**
@@ -47,8 +51,8 @@ export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel
 const SYMMETRY_TOLERANCE = 1e-3;
 
 export class SymmetricPrior extends NetworkPrior<Config> {
-  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    super(config, options.model ?? buildSymmetricNet(config, options.seed));
+  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
+    super(config, options.model ?? buildSymmetricNet(config, options.seed), options.prefix);
   }
 
   /** A similarity frame: a reflection or rotation about a point stays one in frame coordinates. */
@@ -58,14 +62,14 @@ export class SymmetricPrior extends NetworkPrior<Config> {
 
   /** The symmetry centre in frame coordinates. */
   centre(): [number, number] {
-    const [x, y] = this.toFrame((this.model.getLayer('polar') as PolarCoordinates).centreValue());
+    const [x, y] = this.toFrame((this.layer('polar') as PolarCoordinates).centreValue());
     return [x!, y!];
   }
 
   /** Mirror: the axis direction (radians, frame coordinates); the similarity frame keeps angles. */
   axisAngle(): number {
     if (this.config.kind !== 'mirror') throw new Error('axisAngle: only mirror priors have an axis');
-    return (this.model.getLayer('symmetry') as MirrorHarmonics).axisAngle();
+    return (this.layer('symmetry') as MirrorHarmonics).axisAngle();
   }
 
   /** The symmetry T as a map of frame coordinates: the reflection in the axis, or a rotation by 2*pi/k. */
