@@ -6,14 +6,16 @@ export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type B
 export { gridCoordinates, pixelToFrame } from './coordinates.js';
 export { probabilityMap, thresholdMap, type ProbabilityMap } from './probability_map.js';
 export { iou } from './metrics.js';
-export { occludedEllipse, occludedStar, perforatedSheet, type SyntheticCase, type OccludedEllipseOptions } from './synthetic.js';
-export { resolvePriorConfig, PRIOR_KINDS, DEFAULT_CONVEX, type PriorConfig, type PriorConfigInput, type PriorKind, type ConvexPriorConfig, type StarPriorConfig, type RadialPriorConfig, type MirrorPriorConfig, type RotationPriorConfig, type PeriodicPriorConfig } from './priors/prior_config.js';
+export { occludedEllipse, occludedStar, perforatedSheet, twoOccludedEllipses, type SyntheticCase, type OccludedEllipseOptions } from './synthetic.js';
+export { resolvePriorConfig, PRIOR_KINDS, DEFAULT_CONVEX, type PriorConfig, type PriorConfigInput, type PriorKind, type ConvexPriorConfig, type StarPriorConfig, type RadialPriorConfig, type MirrorPriorConfig, type RotationPriorConfig, type PeriodicPriorConfig, type UnionPriorConfig, type MemberPriorConfig } from './priors/prior_config.js';
 export type { ImplicitPrior, Certificate, CertifyOptions } from './priors/implicit_prior.js';
 export { createPrior, type CreatePriorOptions } from './priors/create_prior.js';
 export { ConvexPrior, buildConvexNet } from './priors/convex_prior.js';
 export { StarPrior, buildStarNet } from './priors/star_prior.js';
 export { SymmetricPrior, buildSymmetricNet } from './priors/symmetric_prior.js';
 export { PeriodicPrior, buildPeriodicNet } from './priors/periodic_prior.js';
+export { UnionPrior, buildUnionNet } from './priors/union_prior.js';
+export { foregroundComponents } from './fit/components.js';
 export { evaluateMask, evaluateProbability, evaluateScores, sampleFramePoints } from './priors/evaluate.js';
 export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
 export { fitPrior, FIT_DEFAULTS, SAMPLING_DEFAULTS, type FitOptions, type FitResult, type FitStats, type FitProgress } from './fit/fit_prior.js';

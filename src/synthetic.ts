@@ -41,6 +41,21 @@ export function occludedEllipse(options: OccludedEllipseOptions = {}): Synthetic
 }
 
 /**
+ * Two convex objects (ellipses) side by side, damaged like occludedEllipse: one convex
+ * prior cannot fit them, a union of two can.
+ */
+export function twoOccludedEllipses(options: OccludedEllipseOptions = {}): SyntheticCase {
+  const rng = seedrandom(`two-${options.seed ?? 0}`);
+  const ellipses = [-1, 1].map((side) => ({ cx: side * (0.45 + 0.05 * rng()), cy: 0.3 * (rng() - 0.5), a: 0.32 + 0.05 * rng(), b: 0.2 + 0.05 * rng(), t: Math.PI * rng() }));
+  const inside = (x: number, y: number) => ellipses.some((e) => {
+    const u = (x - e.cx) * Math.cos(e.t) + (y - e.cy) * Math.sin(e.t);
+    const v = -(x - e.cx) * Math.sin(e.t) + (y - e.cy) * Math.cos(e.t);
+    return (u / e.a) ** 2 + (v / e.b) ** 2 <= 1;
+  });
+  return corruptedScene(inside, { cx: ellipses[0]!.cx, cy: ellipses[0]!.cy, barAngle: Math.PI / 2 + 0.3 * (rng() - 0.5) }, options, rng);
+}
+
+/**
  * A star-shaped object (not convex): a five-armed starfish r(t) = r0 (1 + 0.35 cos(5 t + phase))
  * about a centre, damaged like occludedEllipse.
  */

@@ -87,6 +87,14 @@ describe('shapeprior fit (CLI)', () => {
     }
   });
 
+  it('fits a union of priors, one per object', () => {
+    const r = cli('fit', '--prior', 'union', '--member', 'star', '--objects', '2', '--unaries', file('unaries.png'), '--out', file('union.png'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.certificate.property).toMatch(/union of 2 star priors/);
+    expect(out.certificate.passed).toBe(true);
+  });
+
   it('gives the same mask for the same seed', async () => {
     const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--steps', '60', '--seed', '5'];
     expect(cli(...args, '--out', file('seed_a.png')).code).toBe(0);
@@ -133,6 +141,8 @@ describe('shapeprior fit (CLI)', () => {
     ['an unknown --backend', ['--unaries', file('unaries.png'), '--backend', 'quantum'], /--backend.*'quantum' is invalid/],
     ['a missing --unaries', [], /required option '--unaries <file>' not specified/],
     ['--folds below 2', ['--unaries', file('unaries.png'), '--prior', 'rotation', '--folds', '1'], /--folds.*expected an integer in \[2, 64\], got 1/],
+    ['--objects on another prior', ['--unaries', file('unaries.png'), '--objects', '3'], /--member and --objects apply to --prior union only, not convex/],
+    ['a union member that is a union', ['--unaries', file('unaries.png'), '--prior', 'union', '--member', 'union'], /--member.*'union' is invalid/],
     ['--sparsity on another prior', ['--unaries', file('unaries.png'), '--sparsity', '0.1'], /--sparsity applies to --prior periodic only, not convex/],
     ['--folds on a prior without folds', ['--unaries', file('unaries.png'), '--folds', '3'], /--folds applies to --prior rotation only, not convex/],
     ['an --out in a missing directory', ['--unaries', file('unaries.png'), '--out', file('no/such/dir/m.png')], /--out .*m\.png: directory .* does not exist/],

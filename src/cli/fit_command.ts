@@ -23,6 +23,8 @@ interface FitFlags {
   steps: number;
   folds?: number | 'auto';
   sparsity?: number;
+  member?: PriorKind;
+  objects?: number;
   sampling: 'cells' | 'pixels';
   points?: number;
   lr?: number;
@@ -35,10 +37,11 @@ function foldsFlag(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : integerIn(2, 64)(value);
 }
 
-/** The prior's config from the flags: the kind, with --folds for the rotation prior and --sparsity for the periodic one. */
+/** The prior's config from the flags: the kind, with --folds (rotation), --sparsity (periodic), --member and --objects (union). */
 function priorConfig(flags: FitFlags): PriorConfigInput {
   if (flags.prior === 'rotation' && typeof flags.folds === 'number') return { kind: 'rotation', folds: flags.folds };
   if (flags.prior === 'periodic' && flags.sparsity !== undefined) return { kind: 'periodic', sparsity: flags.sparsity };
+  if (flags.prior === 'union') return { kind: 'union', ...(flags.objects === undefined ? {} : { count: flags.objects }), ...(flags.member === undefined ? {} : { member: flags.member as 'convex' }) };
   return flags.prior;
 }
 
@@ -67,6 +70,7 @@ async function runFit(flags: FitFlags): Promise<void> {
 
   if (flags.folds !== undefined && flags.prior !== 'rotation') throw new InputError(`--folds applies to --prior rotation only, not ${flags.prior}`);
   if (flags.sparsity !== undefined && flags.prior !== 'periodic') throw new InputError(`--sparsity applies to --prior periodic only, not ${flags.prior}`);
+  if ((flags.member !== undefined || flags.objects !== undefined) && flags.prior !== 'union') throw new InputError(`--member and --objects apply to --prior union only, not ${flags.prior}`);
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
   const fitOptions = {
     maxSteps: flags.steps,
@@ -129,6 +133,8 @@ export function fitCommand(): Command {
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
+    .addOption(new Option('--member <kind>', 'union prior: the kind of each member (default convex)').choices((PRIOR_KINDS as string[]).filter((k) => k !== 'union')))
+    .option('--objects <n>', 'union prior: the number of members, one per object (default 2)', integerIn(1, 64))
     .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', numberIn(0, 1e6))
     .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))

@@ -3,6 +3,7 @@ import { ConvexPrior } from './convex_prior.js';
 import { PeriodicPrior } from './periodic_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
+import { UnionPrior } from './union_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from './prior_config.js';
 
@@ -19,5 +20,6 @@ export function createPrior(config: PriorConfigInput, options: CreatePriorOption
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { seed: options.seed }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { seed: options.seed }))
     .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c))
+    .with({ kind: 'union' }, (c) => new UnionPrior(c, { seed: options.seed }))
     .exhaustive();
 }

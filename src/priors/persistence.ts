@@ -5,6 +5,7 @@ import { ConvexPrior } from './convex_prior.js';
 import { PeriodicPrior } from './periodic_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
+import { UnionPrior } from './union_prior.js';
 import type { ImplicitPrior } from './implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig } from './prior_config.js';
 
@@ -41,5 +42,6 @@ export async function loadPrior(url: string | tf.io.IOHandler): Promise<Implicit
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model }))
     .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model }))
+    .with({ kind: 'union' }, (c) => new UnionPrior(c, { model }))
     .exhaustive();
 }

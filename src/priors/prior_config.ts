@@ -4,7 +4,9 @@ import { match, P } from 'ts-pattern';
  * Every prior kind is one case of this union; `createPrior` and the CLI match it
  * exhaustively, so adding a kind is a compile error everywhere it must be handled.
  */
-export type PriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig | PeriodicPriorConfig;
+export type PriorConfig = MemberPriorConfig | UnionPriorConfig;
+/** Every kind that can be a member of a union. */
+export type MemberPriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig | PeriodicPriorConfig;
 export type PriorKind = PriorConfig['kind'];
 
 /** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
@@ -26,9 +28,9 @@ export interface ConvexPriorConfig {
 }
 
 /** What users pass: a kind name, or a partial config of one kind (the rest is defaulted). */
-export type PriorConfigInput =
-  | PriorKind
-  | { [K in PriorKind]: Partial<Extract<PriorConfig, { kind: K }>> & { kind: K } }[PriorKind];
+export type PriorConfigInput = MemberConfigInput | { kind: 'union'; count?: number; member?: MemberConfigInput };
+type MemberKind = MemberPriorConfig['kind'];
+type MemberConfigInput = PriorKind | { [K in MemberKind]: Partial<Extract<MemberPriorConfig, { kind: K }>> & { kind: K } }[MemberKind];
 
 /** Shared by the polar priors: a direction net h(v) feeding a radial-profile head. */
 interface PolarShapeConfig {
@@ -73,7 +75,17 @@ export interface PeriodicPriorConfig {
   sparsity: number;
 }
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic'];
+/**
+ * The union of `count` priors of one kind (section 2.5): F = min of the members' scores,
+ * so the set is the union of their sets: N objects, one member each.
+ */
+export interface UnionPriorConfig {
+  kind: 'union';
+  member: MemberPriorConfig;
+  count: number;
+}
+
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic', 'union'];
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 const DEFAULT_POLAR: PolarShapeConfig = { harmonics: 4, depth: 2, width: 32, knots: 8 };
@@ -128,6 +140,13 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
       positiveInt(harmonics, 'harmonics', 16);
       if (typeof sparsity !== 'number' || !(sparsity >= 0) || !Number.isFinite(sparsity)) throw new RangeError(`sparsity must be a non-negative number, got ${JSON.stringify(sparsity)}`);
       return { kind: 'periodic', harmonics: harmonics as number, sparsity };
+    })
+    .with({ kind: 'union' }, (c): UnionPriorConfig => {
+      const count = c['count'] ?? 2;
+      positiveInt(count, 'count', 64);
+      const member = resolvePriorConfig((c['member'] ?? 'convex') as PriorConfigInput);
+      if (member.kind === 'union') throw new RangeError('a union cannot have unions as members');
+      return { kind: 'union', member, count: count as number };
     })
     .with({ kind: P.string }, (c) => {
       throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);

@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { match, P } from 'ts-pattern';
+import { foregroundComponents } from '../fit/components.js';
+import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
+import { ConvexPrior, convexGraph } from './convex_prior.js';
+import { evaluateScores, sampleFramePoints } from './evaluate.js';
+import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import { NetworkPrior } from './network_prior.js';
+import { PeriodicPrior, periodicGraph } from './periodic_prior.js';
+import type { MemberPriorConfig, UnionPriorConfig } from './prior_config.js';
+import { StarPrior, starGraph } from './star_prior.js';
+import { SymmetricPrior, symmetricGraph } from './symmetric_prior.js';
+
+const memberPrefix = (i: number) => `m${i}_`;
+
+/** One member's net on the shared input. */
+function memberGraph(coords: tf.SymbolicTensor, member: MemberPriorConfig, seed: number | undefined, prefix: string): tf.SymbolicTensor {
+  return match(member)
+    .with({ kind: 'convex' }, (c) => convexGraph(coords, c, seed, prefix))
+    .with({ kind: P.union('star', 'radial') }, (c) => starGraph(coords, c, seed, prefix))
+    .with({ kind: P.union('mirror', 'rotation') }, (c) => symmetricGraph(coords, c, seed, prefix))
+    .with({ kind: 'periodic' }, (c) => periodicGraph(coords, c, seed, prefix))
+    .exhaustive();
+}
+
+/** The member's prior object over its part of the union's model (weights shared). */
+function memberPrior(member: MemberPriorConfig, model: tf.LayersModel, prefix: string): ImplicitPrior {
+  return match(member)
+    .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { model, prefix }))
+    .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model, prefix }))
+    .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model, prefix }))
+    .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model, prefix }))
+    .exhaustive();
+}
+
+/** count member nets on one input, their layers prefixed m0_, m1_, ..., joined by a minimum. */
+export function buildUnionNet(config: UnionPriorConfig, seed?: number): tf.LayersModel {
+  const coords = tf.input({ shape: [2], name: 'coords' });
+  const outs = Array.from({ length: config.count }, (_, i) => memberGraph(coords, config.member, seed === undefined ? undefined : seed + 7919 * i, memberPrefix(i)));
+  const out = outs.length === 1 ? outs[0]! : (tf.layers.minimum({ name: 'union' }).apply(outs) as tf.SymbolicTensor);
+  return tf.model({ inputs: coords, outputs: out, name: 'union_prior' });
+}
+
+/** Relative tolerance on |F - min_i F_i| (the same float operations, so near exact). */
+const UNION_TOLERANCE = 1e-6;
+
+/**
+ * The union of priors (section 2.5): F = min_i F_i, so {F <= 0} is the union of the
+ * members' sets, each of which keeps its own guarantee. Fitted jointly by eq. 9: at
+ * each point only the member with the lowest score receives gradient.
+ */
+export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
+  /** The members, each a prior over its own part of this model (their weights are this model's). */
+  readonly members: ImplicitPrior[];
+
+  constructor(config: UnionPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
+    super(config, options.model ?? buildUnionNet(config, options.seed));
+    this.members = Array.from({ length: config.count }, (_, i) => {
+      const output = this.model.getLayer(`${memberPrefix(i)}saturation`).output as tf.SymbolicTensor;
+      return memberPrior(config.member, tf.model({ inputs: this.model.inputs, outputs: output }), memberPrefix(i));
+    });
+  }
+
+  /**
+   * Member i starts on the i-th largest foreground region of the map (the map with
+   * every other pixel set to 0), so N objects get N members. With fewer regions than
+   * members, the rest start on the whole map.
+   */
+  initializeFromData(map: ProbabilityMap, seed = 0): void {
+    const regions = foregroundComponents(map);
+    this.members.forEach((member, i) => {
+      const region = regions[i];
+      if (!region) {
+        member.initializeFromData?.(map, seed + i);
+        return;
+      }
+      const only = new Float32Array(map.data.length);
+      for (const p of region) only[p] = map.data[p]!;
+      member.initializeFromData?.(probabilityMap(map.height, map.width, only), seed + i);
+    });
+  }
+
+  /** Every member's certificate, and F = min_i F_i at sampled points. */
+  certify(options: CertifyOptions = {}): Certificate {
+    const memberCerts = this.members.map((m) => m.certify(options));
+    const samples = options.samples ?? 20000;
+    const pts = sampleFramePoints(samples, 2, options, seedrandom(`union-${options.seed ?? 0}`));
+    const union = evaluateScores(this, pts, 2);
+    const scores = this.members.map((m) => evaluateScores(m, pts, 2));
+    let violations = memberCerts.reduce((a, c) => a + c.violations, 0);
+    for (let i = 0; i < samples; i++) {
+      const lowest = Math.min(...scores.map((s) => s[i]!));
+      if (Math.abs(union[i]! - lowest) > UNION_TOLERANCE * (1 + Math.abs(lowest))) violations++;
+    }
+    const property = `union of ${this.config.count} ${this.config.member.kind} priors: F = min of the members, each certified (${memberCerts[0]!.property})`;
+    return { property, checked: samples + memberCerts.reduce((a, c) => a + c.checked, 0), violations, passed: violations === 0 };
+  }
+
+  /** The union's model owns every weight; the members' sub-models only view it. */
+  override dispose(): void {
+    this.model.dispose();
+  }
+}
