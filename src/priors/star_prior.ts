@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
-import { FastDense } from '../../layers/fast_dense.js';
-import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
-import { RadialProfile } from '../../layers/radial_profile.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
+import { polarGraph } from './polar_graph.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 
 type Config = StarPriorConfig | RadialPriorConfig;
@@ -25,16 +22,12 @@ export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
   return tf.model({ inputs: coords, outputs: starGraph(coords, config, seed), name: `${config.kind}_prior` });
 }
 
-/** The star / radial net on `coords`, its layer names prefixed. */
+/** The star / radial net on `coords`: the direction net sees v only (harmonics), never r. */
 export function starGraph(coords: tf.SymbolicTensor, config: Config, seed?: number, prefix = ''): tf.SymbolicTensor {
-  const x = new AffineNormalization({ name: `${prefix}frame` }).apply(coords) as tf.SymbolicTensor;
-  const polar = new PolarCoordinates({ name: `${prefix}polar` }).apply(x) as tf.SymbolicTensor;
-  let h = new AngularHarmonics({ folds: 1, harmonics: config.harmonics, name: `${prefix}harmonics` }).apply(polar) as tf.SymbolicTensor;
-  for (let i = 0; i < config.depth; i++) {
-    h = new FastDense({ units: config.width, activation: 'tanh', name: `${prefix}direction_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
-  }
-  const profile = new RadialProfile({ starShaped: config.kind === 'star', knots: config.knots, name: `${prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
-  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
+  return polarGraph(coords, {
+    prefix, seed, width: config.width, depth: config.depth, knots: config.knots, starShaped: config.kind === 'star', netName: 'direction',
+    features: (polar) => new AngularHarmonics({ folds: 1, harmonics: config.harmonics, name: `${prefix}harmonics` }).apply(polar) as tf.SymbolicTensor,
+  });
 }
 
 /** No weight of these priors is constrained: the guarantee holds for every parameter value. */

@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
-import { FastDense } from '../../layers/fast_dense.js';
-import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
-import { RadialProfile } from '../../layers/radial_profile.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
+import { polarGraph } from './polar_graph.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 
 type Config = MirrorPriorConfig | RotationPriorConfig;
@@ -28,19 +25,15 @@ export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel
   return tf.model({ inputs: coords, outputs: symmetricGraph(coords, config, seed), name: `${config.kind}_prior` });
 }
 
-/** The mirror / rotation net on `coords`, its layer names prefixed. */
+/** The mirror / rotation net on `coords`: the net sees v only through symmetric features (and r). */
 export function symmetricGraph(coords: tf.SymbolicTensor, config: Config, seed?: number, prefix = ''): tf.SymbolicTensor {
-  const x = new AffineNormalization({ name: `${prefix}frame` }).apply(coords) as tf.SymbolicTensor;
-  const polar = new PolarCoordinates({ name: `${prefix}polar` }).apply(x) as tf.SymbolicTensor;
-  const features = config.kind === 'mirror'
+  const symmetry = config.kind === 'mirror'
     ? new MirrorHarmonics({ harmonics: config.harmonics, appendRadius: true, name: `${prefix}symmetry` })
     : new AngularHarmonics({ folds: config.folds, harmonics: config.harmonics, appendRadius: true, name: `${prefix}symmetry` });
-  let h = features.apply(polar) as tf.SymbolicTensor;
-  for (let i = 0; i < config.depth; i++) {
-    h = new FastDense({ units: config.width, activation: 'tanh', name: `${prefix}shape_${i}`, seed: seed === undefined ? undefined : seed * 1000 + i }).apply(h) as tf.SymbolicTensor;
-  }
-  const profile = new RadialProfile({ starShaped: false, knots: config.knots, name: `${prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
-  return new LevelSetSaturation({ name: `${prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
+  return polarGraph(coords, {
+    prefix, seed, width: config.width, depth: config.depth, knots: config.knots, starShaped: false, netName: 'shape',
+    features: (polar) => symmetry.apply(polar) as tf.SymbolicTensor,
+  });
 }
 
 /**

@@ -1,0 +1,39 @@
+import * as tf from '@tensorflow/tfjs';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
+import { FastDense } from '../../layers/fast_dense.js';
+import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
+import { PolarCoordinates } from '../../layers/polar_coordinates.js';
+import { RadialProfile } from '../../layers/radial_profile.js';
+
+export interface PolarGraphOptions {
+  /** Prefix of every layer name (several nets can share one model). */
+  prefix: string;
+  seed: number | undefined;
+  width: number;
+  depth: number;
+  knots: number;
+  /** G(v, 0) = -1: star-shaped about the centre (only with features that exclude r). */
+  starShaped: boolean;
+  /** Name of the hidden layers of the net, numbered. */
+  netName: string;
+  /** What the net sees of the polar coordinates (v1, v2, r): it decides the guarantee. */
+  features: (polar: tf.SymbolicTensor) => tf.SymbolicTensor;
+}
+
+/**
+ * The polar priors' pipeline on `coords`: affine normalisation -> polar coordinates
+ * about a learnable centre -> features -> tanh net -> radial-profile output ->
+ * saturation. The star / radial priors and the symmetric priors differ only in the
+ * features and in `starShaped`.
+ */
+export function polarGraph(coords: tf.SymbolicTensor, o: PolarGraphOptions): tf.SymbolicTensor {
+  const x = new AffineNormalization({ name: `${o.prefix}frame` }).apply(coords) as tf.SymbolicTensor;
+  const polar = new PolarCoordinates({ name: `${o.prefix}polar` }).apply(x) as tf.SymbolicTensor;
+  let h = o.features(polar);
+  for (let i = 0; i < o.depth; i++) {
+    const seed = o.seed === undefined ? undefined : o.seed * 1000 + i;
+    h = new FastDense({ units: o.width, activation: 'tanh', name: `${o.prefix}${o.netName}_${i}`, seed }).apply(h) as tf.SymbolicTensor;
+  }
+  const profile = new RadialProfile({ starShaped: o.starShaped, knots: o.knots, name: `${o.prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
+  return new LevelSetSaturation({ name: `${o.prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
+}
