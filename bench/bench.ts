@@ -7,7 +7,8 @@
  *  2. whole convex fits of 256x256 occluded-ellipse maps with the defaults
  *     (steps to convergence, seconds, IoU against the ground truth), and the first
  *     map once more with random pixels per step (the paper's Monte-Carlo estimate);
- *  3. the demo photo (960x640 crop of tomatoes.jpg);
+ *  3. the demo photo (960x640 crop of tomatoes.jpg), and every other prior kind on a
+ *     generated 256x256 map of its own class;
  *  4. with --reference, also the yardstick the speed must not cost quality against:
  *     a fixed 3000-step full-grid fit (every pixel, every step) of the first map
  *     (about an hour on one core).
@@ -18,7 +19,10 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
-import { createPrior, evaluateMask, fitPrior, initBackend, iou, occludedEllipse, thresholdMap, type ProbabilityMap } from '../src/index.js';
+import {
+  createPrior, evaluateMask, fitPrior, initBackend, iou, occludedEllipse, occludedStar, perforatedSheet, thresholdMap, twoOccludedEllipses,
+  type PriorConfigInput, type ProbabilityMap, type SyntheticCase,
+} from '../src/index.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
@@ -68,8 +72,8 @@ function timeTrainStep(points: number, plainGradient: boolean, repeats: number):
 
 interface FitResult { map: string; size: string; steps: number; converged: boolean; seconds: number; msPerStep: number; pointsPerStep: number; iou: number | null; thresholdIou: number | null; peakRssMb: number }
 
-async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | null, options: Parameters<typeof fitPrior>[2] = {}): Promise<FitResult & { mask: Uint8Array }> {
-  const prior = createPrior('convex', { seed: 0 });
+async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | null, options: Parameters<typeof fitPrior>[2] = {}, config: PriorConfigInput = 'convex'): Promise<FitResult & { mask: Uint8Array }> {
+  const prior = createPrior(config, { seed: 0 });
   const t0 = performance.now();
   const stats = await fitPrior(prior, map, { seed: 0, ...options });
   const mask = evaluateMask(prior, map.height, map.width);
@@ -100,6 +104,17 @@ log('fitting the demo photo ...');
 const tomato = await loadTomatoScene(root);
 fits.push(await timeFit('tomatoes.jpg (upper half)', tomato.unaries, null));
 
+log('fitting every other prior kind on a 256x256 map of its own class ...');
+const kinds: Array<[string, PriorConfigInput, SyntheticCase]> = [
+  ['star (occluded starfish)', 'star', occludedStar({ seed: 0 })],
+  ['radial (occluded starfish)', 'radial', occludedStar({ seed: 0 })],
+  ['mirror (occluded starfish)', 'mirror', occludedStar({ seed: 0 })],
+  ['rotation k=5 (occluded starfish)', { kind: 'rotation', folds: 5 }, occludedStar({ seed: 0 })],
+  ['periodic (perforated sheet)', 'periodic', perforatedSheet({ seed: 0 })],
+  ['union of 2 convex (two ellipses)', { kind: 'union', count: 2 }, twoOccludedEllipses({ seed: 0 })],
+];
+for (const [name, config, scene] of kinds) fits.push(await timeFit(name, scene.unaries, scene.truth, {}, config));
+
 let reference: (FitResult & { mask: Uint8Array; fastVsReferenceIou: number }) | null = null;
 if (withReference) {
   log('reference: 3000 full-grid steps on occluded ellipse 0 (about an hour) ...');
@@ -119,7 +134,7 @@ if (json) {
   console.log(`\nbackend: ${backend.description}\n`);
   console.log('| train step | points | ms/step (median) |\n| --- | --- | --- |');
   for (const s of steps) console.log(`| ${s.gradient} | ${s.points} | ${s.msPerStep.toFixed(1)} |`);
-  console.log('\n| convex fit | size | points/step | ms/step | steps | converged | seconds | IoU | IoU thresholded | peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| fit | size | points/step | ms/step | steps | converged | seconds | IoU | IoU thresholded | peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of [...fits, ...(reference ? [reference] : [])]) {
     console.log(`| ${r.map} | ${r.size} | ${r.pointsPerStep} | ${r.msPerStep.toFixed(1)} | ${r.steps} | ${r.converged} | ${r.seconds.toFixed(2)} | ${f(r.iou)} | ${f(r.thresholdIou)} | ${r.peakRssMb.toFixed(0)} |`);
   }
