@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
 import { InputError } from './input_error.js';
@@ -11,7 +11,12 @@ export interface RgbImage {
   data: Uint8Array;
 }
 
-async function decode(file: string, what: string): Promise<{ data: Buffer; info: OutputInfo; depth: string | undefined }> {
+/**
+ * Checks and decodes an image file once: `convert` may adjust the sharp pipeline
+ * (e.g. to RGB) before the raw pixels are read. Every failure is an InputError
+ * naming the file.
+ */
+async function decode(file: string, what: string, convert: (image: Sharp) => Sharp = (image) => image): Promise<{ data: Buffer; info: OutputInfo; depth: string | undefined }> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -24,7 +29,7 @@ async function decode(file: string, what: string): Promise<{ data: Buffer; info:
     const image = sharp(file);
     const meta = await image.metadata();
     if (!meta.width || !meta.height) throw new InputError(`${what} ${file}: image has no pixels`);
-    const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await convert(image).raw().toBuffer({ resolveWithObject: true });
     return { data, info, depth: meta.depth };
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -60,8 +65,7 @@ export async function readUnaries(file: string): Promise<ProbabilityMap> {
 
 /** Reads a photo as 8-bit RGB (grey photos are expanded, alpha is dropped). */
 export async function readRgb(file: string): Promise<RgbImage> {
-  await decode(file, 'image');
-  const { data, info } = await sharp(file).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await decode(file, 'image', (image) => image.removeAlpha().toColourspace('srgb'));
   if (info.channels === 3) return { height: info.height, width: info.width, data: new Uint8Array(data) };
   const rgb = new Uint8Array(info.width * info.height * 3);
   for (let i = 0; i < info.width * info.height; i++) rgb.fill(data[i * info.channels]!, 3 * i, 3 * i + 3);
