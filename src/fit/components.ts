@@ -1,5 +1,5 @@
 import type { ProbabilityMap } from '../probability_map.js';
-import { boxBlur, smoothingRadius } from './moment_frame.js';
+import { smoothedMap } from './moment_frame.js';
 
 /**
  * The 4-connected regions where the box-blurred map is >= 0.5, largest first, as lists
@@ -8,7 +8,7 @@ import { boxBlur, smoothingRadius } from './moment_frame.js';
  */
 export function foregroundComponents(map: ProbabilityMap): Int32Array[] {
   const { height, width } = map;
-  const smooth = boxBlur(map.data, height, width, smoothingRadius(height, width));
+  const smooth = smoothedMap(map);
   const label = new Int32Array(smooth.length).fill(-1);
   const components: Int32Array[] = [];
   const stack: number[] = [];

@@ -7,7 +7,7 @@ import { PointSampler, type PointBatch } from './point_sampler.js';
 import { AdjustableAdam } from './adjustable_adam.js';
 import { CellQuadrature } from './cell_quadrature.js';
 import { ConvergenceMonitor } from './convergence.js';
-import { boxBlur, smoothingRadius } from './moment_frame.js';
+import { smoothedMap } from './moment_frame.js';
 
 export interface FitOptions {
   /** Upper bound on optimiser steps. */
@@ -185,10 +185,17 @@ function toTensors(b: PointBatch): { points: tf.Tensor2D; targets: tf.Tensor2D; 
 
 /** Where each step's points come from: a fixed set (the cells, or every pixel), or fresh random pixels. */
 function batchSource(map: ProbabilityMap, weights: Float32Array, o: { sampling: 'cells' | 'pixels'; pointsPerStep: number | 'all'; seed: number }): { fixed: PointBatch | null; next: () => PointBatch; pointsPerStep: number } {
-  const sampler = new PointSampler(gridCoordinates(map.height, map.width), map.data, weights, seedrandom(`fit-${o.seed}`));
-  if (o.pointsPerStep === 'all') return { fixed: sampler.all(), next: () => sampler.all(), pointsPerStep: map.data.length };
+  // The pixel sampler (with a coordinate per pixel) only where pixels are used, not for cells.
+  const pixels = () => new PointSampler(gridCoordinates(map.height, map.width), map.data, weights, seedrandom(`fit-${o.seed}`));
+  if (o.pointsPerStep === 'all') {
+    const every = pixels().all();
+    return { fixed: every, next: () => every, pointsPerStep: map.data.length };
+  }
   const perStep = o.pointsPerStep;
-  if (o.sampling === 'pixels') return { fixed: null, next: () => sampler.sample(perStep), pointsPerStep: perStep };
+  if (o.sampling === 'pixels') {
+    const sampler = pixels();
+    return { fixed: null, next: () => sampler.sample(perStep), pointsPerStep: perStep };
+  }
   const cells = new CellQuadrature(map, weights, Math.max(1, Math.round(Math.sqrt(perStep))));
   return { fixed: cells.batch, next: () => cells.batch, pointsPerStep: cells.count };
 }
@@ -201,7 +208,7 @@ function batchSource(map: ProbabilityMap, weights: Float32Array, o: { sampling: 
  * its area pulls the 0.5 level of sigma(-F) inward whenever the map is noisy.
  */
 function pixelWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): Float32Array {
-  const smooth = boxBlur(map.data, map.height, map.width, smoothingRadius(map.height, map.width));
+  const smooth = smoothedMap(map);
   const n = smooth.length;
   let fg = 0;
   for (const v of smooth) if (v >= 0.5) fg++;

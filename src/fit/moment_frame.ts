@@ -54,7 +54,7 @@ export function similarityFrame(map: ProbabilityMap): AffineFrame {
  */
 export function foregroundMoments(map: ProbabilityMap): { mean: number[]; cov: number[][] } | null {
   const { height, width } = map;
-  const smooth = boxBlur(map.data, height, width, smoothingRadius(height, width));
+  const smooth = smoothedMap(map);
   const coords = gridCoordinates(height, width);
   let n = 0;
   let mx = 0;
@@ -82,6 +82,22 @@ export function foregroundMoments(map: ProbabilityMap): { mean: number[]; cov: n
   // A pixel's own extent keeps a one-pixel-wide object from giving a singular matrix.
   const pixelVar = (2 / Math.max(height, width)) ** 2 / 12;
   return { mean: [mx, my], cov: [[sxx / n + pixelVar, sxy / n], [sxy / n, syy / n + pixelVar]] };
+}
+
+const smoothed = new WeakMap<ProbabilityMap, Float32Array>();
+
+/**
+ * The map box-blurred at smoothingRadius: the speckle-free view that the class
+ * weights, the moments and the foreground regions all read. Computed once per map
+ * object (maps are not modified after they are made; new data means a new map).
+ */
+export function smoothedMap(map: ProbabilityMap): Float32Array {
+  let smooth = smoothed.get(map);
+  if (!smooth) {
+    smooth = boxBlur(map.data, map.height, map.width, smoothingRadius(map.height, map.width));
+    smoothed.set(map, smooth);
+  }
+  return smooth;
 }
 
 /** Box-blur radius that removes pixel-level speckle but keeps object-level structure. */
