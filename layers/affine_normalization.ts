@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from './layer_args.js';
+import { invertMatrix, rowTimesMatrix } from './small_matrix.js';
 
 /**
  * y = (x - shift) M, with `shift` and `M` fixed, not trained: a data-dependent input
@@ -31,12 +32,18 @@ export class AffineNormalization extends tf.layers.Layer {
     this.setWeights([tf.tensor1d(shift), tf.tensor2d(matrix)]);
   }
 
+  /** The map for one point: y = (x - shift) M. */
+  fromInput(x: number[]): number[] {
+    const m = this.matrix!.read().arraySync() as number[][];
+    const shift = this.shift!.read().arraySync() as number[];
+    return rowTimesMatrix(x.map((v, i) => v - shift[i]!), m);
+  }
+
   /** The inverse map for one point: x = y M^-1 + shift (M is 2x2 or 3x3 and invertible). */
   toInput(y: number[]): number[] {
     const m = this.matrix!.read().arraySync() as number[][];
     const shift = this.shift!.read().arraySync() as number[];
-    const x = solveRowVector(m, y);
-    return x.map((v, i) => v + shift[i]!);
+    return rowTimesMatrix(y, invertMatrix(m, 'AffineNormalization matrix')).map((v, i) => v + shift[i]!);
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -52,22 +59,3 @@ export class AffineNormalization extends tf.layers.Layer {
   }
 }
 tf.serialization.registerClass(AffineNormalization);
-
-/** Solves x M = y for x (Gaussian elimination with partial pivoting on M^T). */
-function solveRowVector(m: number[][], y: number[]): number[] {
-  const n = y.length;
-  const a = Array.from({ length: n }, (_, i) => [...Array.from({ length: n }, (_, j) => m[j]![i]!), y[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(a[r]![col]!) > Math.abs(a[pivot]![col]!)) pivot = r;
-    [a[col], a[pivot]] = [a[pivot]!, a[col]!];
-    const p = a[col]![col]!;
-    if (Math.abs(p) < 1e-30) throw new Error('AffineNormalization: matrix is singular');
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = a[r]![col]! / p;
-      for (let c = col; c <= n; c++) a[r]![c]! -= f * a[col]![c]!;
-    }
-  }
-  return a.map((row, i) => row[n]! / row[i]!);
-}
