@@ -46,12 +46,15 @@ export class AngularHarmonics extends tf.layers.Layer {
         if (j % this.folds === 0) features.push(pr, pi);
       }
       if (this.appendRadius) features.push(polar.slice([0, 2], [-1, 1]));
+      // A slice coordinate (3-D polar input: (v1, v2, r, z)) passes through: the net may depend on z freely.
+      if (polar.shape[1]! > 3) features.push(polar.slice([0, 3], [-1, -1]));
       return tf.concat(features, 1);
     });
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return [(inputShape as tf.Shape)[0] ?? null, 2 * this.harmonics + (this.appendRadius ? 1 : 0)];
+    const shape = inputShape as tf.Shape;
+    return [shape[0] ?? null, 2 * this.harmonics + (this.appendRadius ? 1 : 0) + ((shape[1] as number) - 3)];
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -11,3 +11,7 @@ export { MirrorHarmonics, type MirrorHarmonicsArgs } from './mirror_harmonics.js
 export { PeriodicSines, type PeriodicSinesArgs } from './periodic_sines.js';
 export { RadialProfile, type RadialProfileArgs } from './radial_profile.js';
 export { applyWeightConstraints } from './weight_constraints.js';
+export { AffineCoupling, type AffineCouplingArgs } from './affine_coupling.js';
+export { ActNorm } from './act_norm.js';
+export { InvertibleLinear, type InvertibleLinearArgs } from './invertible_linear.js';
+export { isFlowLayer, type FlowLayer } from './flow_layer.js';

@@ -12,7 +12,9 @@ export interface PeriodicSinesArgs extends LayerArgs {
  * a learnable lattice: w_n = n1 a + n2 b for fixed integer pairs n and learnable
  * vectors a, b (the rows of `basis`). Then F(x + p) = F(x) for every p with a . p and
  * b . p in 2 pi Z: the score is periodic for every value of the parameters, with the
- * periods P = 2 pi [a; b]^-1 (its columns). Only one of each pair +-n is used: the
+ * periods P = 2 pi [a; b]^-1 (its columns). For 3-D input (x, y, z) the sum is taken
+ * at (x, y) - z v with a learnable velocity v: every slice is periodic on the same
+ * lattice, and the pattern moves with z. Only one of each pair +-n is used: the
  * other adds nothing a phase cannot.
  */
 export class PeriodicSines extends tf.layers.Layer {
@@ -24,6 +26,7 @@ export class PeriodicSines extends tf.layers.Layer {
   private amplitudes: tf.LayerVariable | null = null;
   private phases: tf.LayerVariable | null = null;
   private offset: tf.LayerVariable | null = null;
+  private velocity: tf.LayerVariable | null = null;
 
   constructor(args: PeriodicSinesArgs = {}) {
     super(args);
@@ -45,7 +48,12 @@ export class PeriodicSines extends tf.layers.Layer {
     return this.pairs[0]!.length;
   }
 
-  override build(): void {
+  override build(inputShape: tf.Shape | tf.Shape[]): void {
+    const shape = inputShape as tf.Shape;
+    const dim = shape[shape.length - 1] as number;
+    if (dim !== 2 && dim !== 3) throw new Error(`PeriodicSines: input must have 2 or 3 coordinates, got ${dim}`);
+    // 3-D (x, y, z): the pattern of slice z is the pattern of slice 0 moved by z * velocity.
+    if (dim === 3) this.velocity = this.addWeight('velocity', [2], 'float32', tf.initializers.zeros());
     this.basis = this.addWeight('basis', [2, 2], 'float32', tf.initializers.identity({ gain: 2 * Math.PI }));
     this.amplitudes = this.addWeight('amplitudes', [this.terms], 'float32', tf.initializers.zeros());
     this.phases = this.addWeight('phases', [this.terms], 'float32', tf.initializers.zeros());
@@ -65,7 +73,8 @@ export class PeriodicSines extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const input = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
+      const x = this.velocity ? tf.sub(tf.slice(input, [0, 0], [-1, 2]), tf.mul(tf.slice(input, [0, 2], [-1, 1]), this.velocity.read())) as tf.Tensor2D : input;
       // Frequencies [2, N] = basis^T [2, 2] x pairs [2, N] (2x2: a transposed matMul costs nothing here).
       const freq = tf.matMul(this.basis!.read() as tf.Tensor2D, tf.tensor2d(this.pairs), true, false);
       const arg = tf.add(explicitTransposeMatMul(x, freq as tf.Tensor2D), this.phases!.read());

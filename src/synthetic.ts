@@ -144,3 +144,75 @@ export function perforatedSheet(options: OccludedEllipseOptions = {}): Synthetic
   }
   return { unaries: probabilityMap(height, width, data), truth, covered };
 }
+
+/**
+ * A spatio-temporal case: a disc moving along a curved path (a bounce), one map per
+ * time, each damaged like occludedEllipse (a bar across it, clutter, speckle).
+ * `truthAt(t)` gives the true disc at any time, also between the frames.
+ */
+export function movingDisc(times: number[], options: OccludedEllipseOptions = {}): { frames: SyntheticCase[]; truthAt: (t: number) => Uint8Array } {
+  const rng = seedrandom(`moving-${options.seed ?? 0}`);
+  const r = 0.22 + 0.04 * rng();
+  const span = Math.max(...times) - Math.min(...times) || 1;
+  const t0 = Math.min(...times);
+  // x sweeps across, y follows a parabola: fast, curved motion that no linear shear follows.
+  const centre = (t: number) => {
+    const s = (t - t0) / span;
+    return { cx: -0.55 + 1.1 * s, cy: 0.45 - 1.6 * s * (1 - s) };
+  };
+  const insideAt = (t: number) => (x: number, y: number) => {
+    const { cx, cy } = centre(t);
+    return (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+  };
+  const h = options.height ?? 64;
+  const w = options.width ?? 64;
+  const truthAt = (t: number) => {
+    const coords = gridCoordinates(h, w);
+    const inside = insideAt(t);
+    const out = new Uint8Array(h * w);
+    for (let i = 0; i < out.length; i++) out[i] = inside(coords[2 * i]!, coords[2 * i + 1]!) ? 1 : 0;
+    return out;
+  };
+  const frames = times.map((t) => {
+    const { cx, cy } = centre(t);
+    return corruptedScene(insideAt(t), { cx, cy, barAngle: Math.PI / 2 + 0.5 * (rng() - 0.5) }, { ...options, height: h, width: w }, rng);
+  });
+  return { frames, truthAt };
+}
+
+/**
+ * A depth-space case: a tilted plane (a table top) fills a quadrilateral of the image,
+ * and a box stands on it, closer to the camera. The likelihood map reads the plane as
+ * foreground and the box as background, with heavy speckle and noise. The true
+ * object is the plane without the box: not convex in the image (the box cuts a hole
+ * into it, which a convex prior in the image fills) but convex in (x, y, depth),
+ * where the box lies off the plane.
+ */
+export function planeInDepth(options: OccludedEllipseOptions = {}): { unaries: ProbabilityMap; depth: Float32Array; truth: Uint8Array } {
+  const rng = seedrandom(`plane-${options.seed ?? 0}`);
+  const height = options.height ?? 128;
+  const width = options.width ?? 128;
+  const speckle = options.speckle ?? 0.15;
+  const coords = gridCoordinates(height, width);
+  const slope = [0.15 + 0.1 * rng(), 0.25 + 0.1 * rng()];
+  const onPlane = (x: number, y: number) => y > -0.45 + 0.1 * x && y < 0.75 && Math.abs(x) < 0.75 - 0.25 * y;
+  const box = { x0: -0.3 + 0.2 * rng(), y0: -0.2 + 0.1 * rng(), w: 0.45, h: 0.6 };
+  const inBox = (x: number, y: number) => x > box.x0 && x < box.x0 + box.w && y > box.y0 && y < box.y0 + box.h;
+  const n = height * width;
+  const data = new Float32Array(n);
+  const depth = new Float32Array(n);
+  const truth = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const plane = onPlane(x, y);
+    const boxed = inBox(x, y);
+    // Background wall far away; the plane recedes with y; the box is 0.3 closer than the plane behind it.
+    depth[i] = boxed ? 0.5 + slope[0]! * x + slope[1]! * y - 0.3 : plane ? 0.5 + slope[0]! * x + slope[1]! * y : 0.95;
+    truth[i] = plane && !boxed ? 1 : 0;
+    const clean = plane && !boxed ? 0.8 : 0.15;
+    const noisy = clean + 0.15 * (rng() - 0.5);
+    data[i] = rng() < speckle ? (clean > 0.5 ? 0.05 : 0.95) : Math.min(1, Math.max(0, noisy));
+  }
+  return { unaries: probabilityMap(height, width, data), depth, truth };
+}

@@ -26,7 +26,8 @@ export async function expectPriorRoundTrip(prior: ImplicitPrior): Promise<void> 
   await savePrior(prior, `file://${dir}`);
   const loaded = await loadPrior(`file://${dir}`);
   expect(loaded.config).toEqual(prior.config);
+  const dim = prior.model.inputs[0]!.shape[1] as number;
   const probe = Float32Array.from({ length: 600 }, (_, i) => 1.2 * Math.sin(i * 12.9898));
-  expect(Array.from(evaluateScores(loaded, probe, 2))).toEqual(Array.from(evaluateScores(prior, probe, 2)));
+  expect(Array.from(evaluateScores(loaded, probe, dim))).toEqual(Array.from(evaluateScores(prior, probe, dim)));
   loaded.dispose();
 }

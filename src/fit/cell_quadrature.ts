@@ -34,8 +34,10 @@ export class CellQuadrature {
   /**
    * @param fineCells fine cells across the longer side of the region of interest
    * @param pixelWeights loss weight of every pixel (class balance)
+   * @param third a third coordinate (a slice's time, or a depth per pixel): the points
+   *   become (x, y, z), z the part's mean
    */
-  constructor(map: ProbabilityMap, pixelWeights: Float32Array, fineCells: number) {
+  constructor(map: ProbabilityMap, pixelWeights: Float32Array, fineCells: number, third?: number | Float32Array) {
     const { height, width } = map;
     const roi = regionOfInterest(map);
     const fine = Math.max(1, Math.ceil(Math.max(roi.r1 - roi.r0, roi.c1 - roi.c0) / fineCells));
@@ -61,7 +63,9 @@ export class CellQuadrature {
     let totalWeight = 0;
     // Per cell, one part per distinct pixel weight (at most two: foreground and
     // background class): sums of weight, likelihood and pixel position.
-    const part = () => ({ weight: NaN, n: 0, g: 0, x: 0, y: 0 });
+    const part = () => ({ weight: NaN, n: 0, g: 0, x: 0, y: 0, z: 0 });
+    const pz: number[] = [];
+    const zAt = (i: number) => (third === undefined ? 0 : typeof third === 'number' ? third : third[i]!);
     for (const [r0, c0, r1, c1] of rects) {
       const parts = [part(), part()];
       for (let r = r0; r < r1; r++) {
@@ -75,6 +79,7 @@ export class CellQuadrature {
           q.g += map.data[i]!;
           q.x += c + 0.5;
           q.y += r + 0.5;
+          q.z += zAt(i);
         }
       }
       for (const q of parts) {
@@ -82,16 +87,19 @@ export class CellQuadrature {
         // Centroid of the part's pixel centres, in frame coordinates (see coordinates.ts).
         px.push((q.x / q.n - width / 2) * s);
         py.push((q.y / q.n - height / 2) * s);
+        pz.push(q.z / q.n);
         tg.push(q.g / q.n);
         wt.push(q.weight * q.n);
         totalWeight += q.weight * q.n;
       }
     }
     this.count = tg.length;
-    const points = new Float32Array(2 * this.count);
+    const dim = third === undefined ? 2 : 3;
+    const points = new Float32Array(dim * this.count);
     for (let k = 0; k < this.count; k++) {
-      points[2 * k] = px[k]!;
-      points[2 * k + 1] = py[k]!;
+      points[dim * k] = px[k]!;
+      points[dim * k + 1] = py[k]!;
+      if (dim === 3) points[dim * k + 2] = pz[k]!;
     }
     const targets = Float32Array.from(tg);
     const weights = Float32Array.from(wt);
@@ -99,7 +107,7 @@ export class CellQuadrature {
     // Normalised so that the batch mean equals the full-grid mean of w (p - g)^2.
     const pixels = height * width;
     for (let k = 0; k < this.count; k++) weights[k] = (weights[k]! * this.count) / pixels;
-    this.batch = { count: this.count, points, targets, weights };
+    this.batch = { count: this.count, dim, points, targets, weights };
   }
 }
 

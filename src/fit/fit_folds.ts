@@ -1,4 +1,4 @@
-import type { ProbabilityMap } from '../probability_map.js';
+import type { LikelihoodData } from '../slice_stack.js';
 import { createPrior } from '../priors/create_prior.js';
 import type { RotationPriorConfig } from '../priors/prior_config.js';
 import { fitPrior, type FitOptions, type FitResult } from './fit_prior.js';
@@ -14,7 +14,7 @@ export interface FoldsSearchResult extends FitResult {
  * On starfish maps the right k = 5 scored 0.014-0.021 and k = 4 0.045-0.047.
  */
 export async function fitBestFolds(
-  unaries: ProbabilityMap,
+  unaries: LikelihoodData,
   config: Partial<RotationPriorConfig> = {},
   options: FitOptions & { candidates?: number[]; seed?: number } = {},
 ): Promise<FoldsSearchResult> {

@@ -2,9 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { gridCoordinates } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
-import type { Certificate, ImplicitPrior } from '../priors/implicit_prior.js';
-import { PointSampler, type PointBatch } from './point_sampler.js';
-import { AdjustableAdam } from './adjustable_adam.js';
+import type { Certificate, ImplicitPrior, TrainingStage } from '../priors/implicit_prior.js';
+import { isSliceStack, type LikelihoodData, type Slice, type SliceStack } from '../slice_stack.js';
+import { PointSampler, concatBatches, type PointBatch } from './point_sampler.js';
+import { AdjustableAdam, AdjustableAdamax, type AdjustableOptimizer } from './adjustable_optimizers.js';
 import { CellQuadrature } from './cell_quadrature.js';
 import { ConvergenceMonitor } from './convergence.js';
 import { smoothedMap } from './moment_frame.js';
@@ -65,6 +66,8 @@ export interface FitProgress {
   step: number;
   maxSteps: number;
   loss: number;
+  /** The training stage running (see ImplicitPrior.trainingStages; 'fit' for one-stage priors). */
+  stage: string;
 }
 
 /** What a fit returns: the fitted prior (trained in place), its certificate and the run's statistics. */
@@ -131,39 +134,101 @@ export const FIT_DEFAULTS = {
  * ConvergenceMonitor). Trains `prior` in place and returns it with its certificate
  * and the run's statistics; `seconds` is the optimisation alone, without the
  * certificate.
+ *
+ * `data` is one map (a 2-D prior) or a SliceStack (a 3-D prior on (x, y, z): frames
+ * at times, or a map lifted to depth); each slice is integrated like a map and every
+ * pixel of every slice weighs the same. Priors with training stages (the
+ * path-connected prior) run them in turn, each with its own optimiser and its share
+ * of maxSteps.
  */
-export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, options: FitOptions = {}): Promise<FitResult> {
+export async function fitPrior(prior: ImplicitPrior, data: LikelihoodData, options: FitOptions = {}): Promise<FitResult> {
   const opts = { ...FIT_DEFAULTS, ...SAMPLING_DEFAULTS[options.sampling ?? FIT_DEFAULTS.sampling], ...options };
   validateFitOptions(opts);
+  const dim = prior.model.inputs[0]!.shape[1];
+  const wanted = isSliceStack(data) ? 3 : 2;
+  if (dim !== wanted) throw new RangeError(`a ${dim}-D prior cannot be fitted to ${isSliceStack(data) ? 'a stack of slices (3-D data)' : 'one map (2-D data)'}; it needs inputDim ${wanted}`);
   const started = performance.now();
-  if (opts.initialize) prior.initializeFromData?.(unaries, opts.seed);
-  const weights = pixelWeights(unaries, opts);
-  const source = batchSource(unaries, weights, opts);
-  const monitor = new ConvergenceMonitor(opts.checkEvery, opts.tolerance, opts.patience, opts.reductions);
-  const optimizer = new AdjustableAdam(opts.learningRate);
-  const variables = prior.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  if (opts.initialize) prior.initializeFromData?.(data, opts.seed);
+  const source = batchSource(data, opts);
+  const stages = prior.trainingStages?.() ?? [{ name: 'fit', variables: prior.model.trainableWeights.map((w) => w.read() as tf.Variable), optimizer: 'adam', share: 1 } satisfies TrainingStage];
   // A fixed point set (cells, or every pixel) becomes tensors once, not every step.
   const fixed = source.fixed ? toTensors(source.fixed) : null;
+  let last: StageStats = { steps: 0, finalLoss: NaN, converged: false, finalLearningRate: opts.learningRate };
+  let steps = 0;
+  try {
+    for (const stage of stages) {
+      const stageSteps = Math.max(1, Math.round(stage.share * opts.maxSteps));
+      last = await runStage(prior, stage, stageSteps, opts, () => fixed ?? toTensors(source.next()), steps);
+      steps += last.steps;
+    }
+  } finally {
+    if (fixed) tf.dispose([fixed.points, fixed.targets, fixed.weights]);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const certificate = prior.certify({ height: data.height, width: data.width, seed: opts.seed, ...(isSliceStack(data) ? { thirdRange: thirdRange(data) } : {}) });
+  return { prior, certificate, steps, seconds, finalLoss: last.finalLoss, pointsPerStep: source.pointsPerStep, converged: last.converged, finalLearningRate: last.finalLearningRate };
+}
+
+type StageOptions = Required<Pick<FitOptions, 'maxSteps' | 'learningRate' | 'checkEvery' | 'tolerance' | 'patience' | 'reductions'>> & Pick<FitOptions, 'onProgress'>;
+
+/** The range of the third coordinate over a stack's slices. */
+function thirdRange(stack: SliceStack): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const { third } of stack.slices) {
+    for (const z of typeof third === 'number' ? [third] : third) {
+      lo = Math.min(lo, z);
+      hi = Math.max(hi, z);
+    }
+  }
+  return lo < hi ? [lo, hi] : [lo - 1, hi + 1];
+}
+
+interface StageStats {
+  steps: number;
+  finalLoss: number;
+  converged: boolean;
+  finalLearningRate: number;
+}
+
+interface BatchTensors {
+  points: tf.Tensor2D;
+  targets: tf.Tensor2D;
+  weights: tf.Tensor2D;
+}
+
+/** One stage's optimisation loop: its optimiser, its weights, its own convergence test. */
+async function runStage(
+  prior: ImplicitPrior, stage: TrainingStage, maxSteps: number, opts: StageOptions,
+  batch: () => BatchTensors, stepsBefore: number,
+): Promise<StageStats> {
+  const rate = stage.learningRate ?? opts.learningRate;
+  const optimizer: AdjustableOptimizer = stage.optimizer === 'adamax' ? new AdjustableAdamax(rate) : new AdjustableAdam(rate);
+  const monitor = new ConvergenceMonitor(opts.checkEvery, opts.tolerance, opts.patience, opts.reductions);
+  const decay = stage.decay && stage.decay.weight > 0 ? stage.decay : null;
   let finalLoss = NaN;
   let steps = 0;
   let converged = false;
   try {
-    for (let step = 1; step <= opts.maxSteps; step++) {
+    for (let step = 1; step <= maxSteps; step++) {
       const loss = tf.tidy(() => {
-        const { points, targets, weights: w } = fixed ?? toTensors(source.next());
+        const { points, targets, weights: w } = batch();
         return optimizer.minimize(() => {
           const p = tf.sigmoid(tf.neg(tf.clipByValue(prior.score(points), -SCORE_CLIP, SCORE_CLIP)));
-          const data = tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
-          return prior.penalty ? tf.add(data, prior.penalty()) : data;
-        }, true, variables)!;
+          let total = tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
+          if (prior.penalty) total = tf.add(total, prior.penalty());
+          if (decay) total = tf.add(total, tf.mul(decay.weight / 2, tf.addN(decay.variables.map((v) => tf.sum(tf.square(v))))));
+          return total;
+        }, true, stage.variables)!;
       });
       prior.applyConstraints();
       steps = step;
+      // The loss reported and watched is eq. 9 with the penalty, without the weight decay (a training device, not part of the objective).
       const stepLoss = (await loss.data())[0]!;
       loss.dispose();
       const decision = monitor.observe(stepLoss);
       finalLoss = Number.isNaN(monitor.windowLoss) ? stepLoss : monitor.windowLoss;
-      if (step % opts.checkEvery === 0 || step === opts.maxSteps) opts.onProgress?.({ step, maxSteps: opts.maxSteps, loss: finalLoss });
+      if (step % opts.checkEvery === 0 || step === maxSteps) opts.onProgress?.({ step: stepsBefore + step, maxSteps: opts.maxSteps, loss: finalLoss, stage: stage.name });
       if (opts.tolerance > 0 && decision === 'stop') {
         converged = true;
         break;
@@ -172,53 +237,82 @@ export async function fitPrior(prior: ImplicitPrior, unaries: ProbabilityMap, op
     }
   } finally {
     optimizer.dispose();
-    if (fixed) tf.dispose([fixed.points, fixed.targets, fixed.weights]);
   }
-  const seconds = (performance.now() - started) / 1000;
-  const certificate = prior.certify({ height: unaries.height, width: unaries.width, seed: opts.seed });
-  return { prior, certificate, steps, seconds, finalLoss, pointsPerStep: source.pointsPerStep, converged, finalLearningRate: optimizer.rate };
+  return { steps, finalLoss, converged, finalLearningRate: optimizer.rate };
 }
 
-function toTensors(b: PointBatch): { points: tf.Tensor2D; targets: tf.Tensor2D; weights: tf.Tensor2D } {
-  return { points: tf.tensor2d(b.points, [b.count, 2]), targets: tf.tensor2d(b.targets, [b.count, 1]), weights: tf.tensor2d(b.weights, [b.count, 1]) };
+function toTensors(b: PointBatch): BatchTensors {
+  return { points: tf.tensor2d(b.points, [b.count, b.dim]), targets: tf.tensor2d(b.targets, [b.count, 1]), weights: tf.tensor2d(b.weights, [b.count, 1]) };
 }
 
 /** Where each step's points come from: a fixed set (the cells, or every pixel), or fresh random pixels. */
-function batchSource(map: ProbabilityMap, weights: Float32Array, o: { sampling: 'cells' | 'pixels'; pointsPerStep: number | 'all'; seed: number }): { fixed: PointBatch | null; next: () => PointBatch; pointsPerStep: number } {
+function batchSource(data: LikelihoodData, o: FitWeighting & { sampling: 'cells' | 'pixels'; pointsPerStep: number | 'all'; seed: number }): { fixed: PointBatch | null; next: () => PointBatch; pointsPerStep: number } {
+  const slices: Slice[] = isSliceStack(data) ? [...data.slices] : [{ map: data, third: NaN }];
+  const dim = isSliceStack(data) ? 3 : 2;
+  const weights = pixelWeights(slices.map((s) => s.map), o);
+  const pixelsPerSlice = data.height * data.width;
   // The pixel sampler (with a coordinate per pixel) only where pixels are used, not for cells.
-  const pixels = () => new PointSampler(gridCoordinates(map.height, map.width), map.data, weights, seedrandom(`fit-${o.seed}`));
+  const pixels = () => {
+    const grid = gridCoordinates(data.height, data.width);
+    const coords = new Float32Array(slices.length * pixelsPerSlice * dim);
+    slices.forEach((slice, s) => {
+      for (let i = 0; i < pixelsPerSlice; i++) {
+        const at = (s * pixelsPerSlice + i) * dim;
+        coords[at] = grid[2 * i]!;
+        coords[at + 1] = grid[2 * i + 1]!;
+        if (dim === 3) coords[at + 2] = typeof slice.third === 'number' ? slice.third : slice.third[i]!;
+      }
+    });
+    const likelihood = new Float32Array(slices.length * pixelsPerSlice);
+    slices.forEach((slice, s) => likelihood.set(slice.map.data, s * pixelsPerSlice));
+    const w = new Float32Array(likelihood.length);
+    weights.forEach((ws, s) => w.set(ws, s * pixelsPerSlice));
+    return new PointSampler(coords, dim, likelihood, w, seedrandom(`fit-${o.seed}`));
+  };
   if (o.pointsPerStep === 'all') {
     const every = pixels().all();
-    return { fixed: every, next: () => every, pointsPerStep: map.data.length };
+    return { fixed: every, next: () => every, pointsPerStep: every.count };
   }
   const perStep = o.pointsPerStep;
   if (o.sampling === 'pixels') {
     const sampler = pixels();
     return { fixed: null, next: () => sampler.sample(perStep), pointsPerStep: perStep };
   }
-  const cells = new CellQuadrature(map, weights, Math.max(1, Math.round(Math.sqrt(perStep))));
-  return { fixed: cells.batch, next: () => cells.batch, pointsPerStep: cells.count };
+  // The cell budget is shared by the slices: each gets its own quadrature.
+  const fineCells = Math.max(1, Math.round(Math.sqrt(perStep / slices.length)));
+  const cells = concatBatches(slices.map((slice, s) => new CellQuadrature(slice.map, weights[s]!, fineCells, dim === 3 ? slice.third : undefined).batch));
+  return { fixed: cells, next: () => cells, pointsPerStep: cells.count };
+}
+
+interface FitWeighting {
+  balance: boolean;
+  foregroundWeight: number;
+  backgroundWeight: number;
 }
 
 /**
- * The loss weight of every pixel. A pixel's class (foreground or background) is read
- * from the box-blurred map, so isolated confidently-wrong pixels (speckle) take the
- * class of their surroundings. With `balance`, each class then carries half of the
- * total weight: background usually covers most of the image, and without balancing
- * its area pulls the 0.5 level of sigma(-F) inward whenever the map is noisy.
+ * The loss weight of every pixel of every map. A pixel's class (foreground or
+ * background) is read from the box-blurred map, so isolated confidently-wrong pixels
+ * (speckle) take the class of their surroundings. With `balance`, each class then
+ * carries half of the total weight (over all maps): background usually covers most
+ * of the image, and without balancing its area pulls the 0.5 level of sigma(-F)
+ * inward whenever the map is noisy.
  */
-function pixelWeights(map: ProbabilityMap, o: { balance: boolean; foregroundWeight: number; backgroundWeight: number }): Float32Array {
-  const smooth = smoothedMap(map);
-  const n = smooth.length;
+function pixelWeights(maps: ProbabilityMap[], o: FitWeighting): Float32Array[] {
+  const smooth = maps.map((m) => smoothedMap(m));
+  let n = 0;
   let fg = 0;
-  for (const v of smooth) if (v >= 0.5) fg++;
+  for (const sm of smooth) {
+    n += sm.length;
+    for (const v of sm) if (v >= 0.5) fg++;
+  }
   let wf = o.foregroundWeight;
   let wb = o.backgroundWeight;
   if (o.balance && fg > 0 && fg < n) {
     wf *= n / (2 * fg);
     wb *= n / (2 * (n - fg));
   }
-  return smooth.map((v) => (v >= 0.5 ? wf : wb));
+  return smooth.map((sm) => sm.map((v) => (v >= 0.5 ? wf : wb)));
 }
 
 function validateFitOptions(o: Required<Omit<FitOptions, 'onProgress'>>): void {

@@ -1,6 +1,8 @@
 /** One Monte-Carlo batch of pixels: coordinates, target likelihoods and loss weights. */
 export interface PointBatch {
   count: number;
+  /** Coordinates per point (2, or 3 for (x, y, z)). */
+  dim: number;
   points: Float32Array;
   targets: Float32Array;
   weights: Float32Array;
@@ -21,6 +23,7 @@ export class PointSampler {
   /** `pixelWeights[i]` is the loss weight of pixel i (see classWeights in fit_prior.ts). */
   constructor(
     private readonly coords: Float32Array,
+    private readonly dim: number,
     private readonly likelihood: Float32Array,
     private readonly pixelWeights: Float32Array,
     private readonly rng: () => number,
@@ -34,13 +37,14 @@ export class PointSampler {
       const count = this.pixels;
       const targets = Float32Array.from(this.likelihood);
       const weights = this.pixelWeights;
-      this.everyPixel = { count, points: this.coords, targets, weights };
+      this.everyPixel = { count, dim: this.dim, points: this.coords, targets, weights };
     }
     return this.everyPixel;
   }
 
   sample(count: number): PointBatch {
-    const points = new Float32Array(count * 2);
+    const dim = this.dim;
+    const points = new Float32Array(count * dim);
     const targets = new Float32Array(count);
     const weights = new Float32Array(count);
     const meanRun = this.pixels / count;
@@ -54,11 +58,33 @@ export class PointSampler {
         continue;
       }
       const p = start + Math.floor(this.rng() * run);
-      points[2 * i] = this.coords[2 * p]!;
-      points[2 * i + 1] = this.coords[2 * p + 1]!;
+      for (let d = 0; d < dim; d++) points[dim * i + d] = this.coords[dim * p + d]!;
       targets[i] = this.likelihood[p]!;
       weights[i] = (this.pixelWeights[p]! * run) / meanRun;
     }
-    return { count, points, targets, weights };
+    return { count, dim, points, targets, weights };
   }
+}
+
+/**
+ * Batches of equally many pixels each (the slices of a stack) as one batch whose
+ * weighted mean is the mean over every pixel: each batch's mean is its own pixels'
+ * mean, so its weights are rescaled by (total count) / (batches x its count).
+ */
+export function concatBatches(batches: PointBatch[]): PointBatch {
+  if (batches.length === 1) return batches[0]!;
+  const dim = batches[0]!.dim;
+  const count = batches.reduce((a, b) => a + b.count, 0);
+  const points = new Float32Array(count * dim);
+  const targets = new Float32Array(count);
+  const weights = new Float32Array(count);
+  let at = 0;
+  for (const b of batches) {
+    points.set(b.points, at * dim);
+    targets.set(b.targets, at);
+    const scale = count / (batches.length * b.count);
+    for (let i = 0; i < b.count; i++) weights[at + i] = b.weights[i]! * scale;
+    at += b.count;
+  }
+  return { count, dim, points, targets, weights };
 }

@@ -16,7 +16,7 @@ export interface RgbImage {
  * (e.g. to RGB) before the raw pixels are read. Every failure is an InputError
  * naming the file.
  */
-async function decode(file: string, what: string, convert: (image: Sharp) => Sharp = (image) => image): Promise<{ data: Buffer; info: OutputInfo; depth: string | undefined }> {
+async function decode(file: string, what: string, convert: (image: Sharp) => Sharp = (image) => image, keep16Bits = false): Promise<{ data: Buffer; info: OutputInfo; depth: string | undefined }> {
   let stat;
   try {
     stat = await fs.stat(file);
@@ -29,7 +29,7 @@ async function decode(file: string, what: string, convert: (image: Sharp) => Sha
     const image = sharp(file);
     const meta = await image.metadata();
     if (!meta.width || !meta.height) throw new InputError(`${what} ${file}: image has no pixels`);
-    const { data, info } = await convert(image).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await convert(image).raw(keep16Bits && meta.depth === 'ushort' ? { depth: 'ushort' } : {}).toBuffer({ resolveWithObject: true });
     return { data, info, depth: meta.depth };
   } catch (err) {
     if (err instanceof InputError) throw err;
@@ -61,6 +61,23 @@ export async function readUnaries(file: string): Promise<ProbabilityMap> {
     out[i] = v / 255;
   }
   return probabilityMap(height, width, out);
+}
+
+/**
+ * Reads a depth image (grey PNG/JPEG, 8 or 16 bits; colour files use their first
+ * channel) as one value per pixel scaled to [0, 1] by the format's range (255 or
+ * 65535), so 8-bit and 16-bit depth images of one scene agree.
+ */
+export async function readDepth(file: string): Promise<{ height: number; width: number; data: Float32Array }> {
+  const { data, info, depth } = await decode(file, 'depth', (image) => image.extractChannel(0), true);
+  const sixteen = depth === 'ushort';
+  if (depth && depth !== 'uchar' && !sixteen) throw new InputError(`depth ${file}: expected 8 or 16 bits per channel, got ${depth}`);
+  const n = info.width * info.height;
+  // Copied: a Buffer's byte offset need not be 2-aligned.
+  const values = sixteen ? new Uint16Array(Uint8Array.from(data).buffer, 0, n) : data;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = values[i]! / (sixteen ? 65535 : 255);
+  return { height: info.height, width: info.width, data: out };
 }
 
 /** Reads a photo as 8-bit RGB (grey photos are expanded, alpha is dropped). */

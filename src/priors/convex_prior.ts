@@ -8,7 +8,7 @@ import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
 import type { ConvexPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
-import type { ProbabilityMap } from '../probability_map.js';
+import type { LikelihoodData } from '../slice_stack.js';
 
 /**
  * The paper's input-convex net, hidden layers with linear skips from the input into
@@ -44,8 +44,9 @@ export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
    * Data-dependent start: the normalisation maps the map's moment ellipse to the unit
    * disc and the net becomes a cone around it, so the first mask is that ellipse.
    */
-  initializeFromData(map: ProbabilityMap, seed = 0): void {
-    if (this.config.inputDim === 2) this.normaliseToMomentFrame(map);
+  initializeFromData(data: LikelihoodData, seed = 0): void {
+    // Any affine map keeps convexity, so the full 3-D moment frame is fine (a tilted plane in depth space becomes a disc).
+    this.normaliseToMomentFrame(data, 'moment');
     const layers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense);
     radialInit(layers, this.config.inputDim, this.config.initGain, seed);
   }

@@ -1,6 +1,7 @@
 import { match, P } from 'ts-pattern';
 import { ConvexPrior } from './convex_prior.js';
 import { PeriodicPrior } from './periodic_prior.js';
+import { PathConnectedPrior } from './path_connected_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
 import { UnionPrior } from './union_prior.js';
@@ -20,6 +21,7 @@ export function createPrior(config: PriorConfigInput, options: CreatePriorOption
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { seed: options.seed }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { seed: options.seed }))
     .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c))
+    .with({ kind: 'pc' }, (c) => new PathConnectedPrior(c, { seed: options.seed }))
     .with({ kind: 'union' }, (c) => new UnionPrior(c, { seed: options.seed }))
     .exhaustive();
 }

@@ -22,20 +22,48 @@ export function evaluateScores(prior: ImplicitPrior, coords: Float32Array, dim: 
 }
 
 /**
- * The prior's mask on an H x W grid (1 = foreground, i.e. F <= 0). Any size may be
+ * Frame coordinates of every pixel of an H x W grid; with `third`, (x, y, z) for a
+ * 3-D prior: z one number for the whole slice (a time) or one per pixel (a depth).
+ */
+export function sliceCoordinates(height: number, width: number, third?: number | Float32Array): { coords: Float32Array; dim: 2 | 3 } {
+  const grid = gridCoordinates(height, width);
+  if (third === undefined) return { coords: grid, dim: 2 };
+  if (typeof third !== 'number' && third.length !== height * width) throw new RangeError(`third coordinate has ${third.length} values for a ${width}x${height} grid`);
+  const coords = new Float32Array(height * width * 3);
+  for (let i = 0; i < height * width; i++) {
+    coords[3 * i] = grid[2 * i]!;
+    coords[3 * i + 1] = grid[2 * i + 1]!;
+    coords[3 * i + 2] = typeof third === 'number' ? third : third[i]!;
+  }
+  return { coords, dim: 3 };
+}
+
+/** F on an H x W grid (2-D prior), or on the slice at `third` of a 3-D prior (see sliceCoordinates). */
+export function evaluateGridScores(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Float32Array {
+  const dim = prior.model.inputs[0]!.shape[1];
+  if ((third === undefined) !== (dim === 2)) {
+    throw new RangeError(dim === 2 ? 'a 2-D prior takes no third coordinate' : 'a 3-D prior needs the third coordinate (time or depth) of the slice to evaluate');
+  }
+  const { coords } = sliceCoordinates(height, width, third);
+  return evaluateScores(prior, coords, dim as number);
+}
+
+/**
+ * The prior's mask on an H x W grid (1 = foreground, i.e. F <= 0); for a 3-D prior,
+ * of the slice at `third` (any time, also one never fitted). Any size may be
  * requested: the frame is resolution independent, so a 2x grid of the same image
  * super-samples the same shape.
  */
-export function evaluateMask(prior: ImplicitPrior, height: number, width: number): Uint8Array {
-  const scores = evaluateScores(prior, gridCoordinates(height, width), 2);
+export function evaluateMask(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Uint8Array {
+  const scores = evaluateGridScores(prior, height, width, third);
   const mask = new Uint8Array(scores.length);
   for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;
   return mask;
 }
 
 /** Foreground probability sigma(-F) on an H x W grid. */
-export function evaluateProbability(prior: ImplicitPrior, height: number, width: number): Float32Array {
-  const scores = evaluateScores(prior, gridCoordinates(height, width), 2);
+export function evaluateProbability(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Float32Array {
+  const scores = evaluateGridScores(prior, height, width, third);
   return scores.map((f) => 1 / (1 + Math.exp(f)));
 }
 
@@ -45,11 +73,12 @@ export function sampleFramePoints(count: number, dim: number, options: CertifyOp
   const w = options.width ?? 1;
   const half = [w / Math.max(h, w), h / Math.max(h, w)];
   const margin = 1.25;
+  const [lo, hi] = options.thirdRange ?? [-1, 1];
   const pts = new Float32Array(count * dim);
   for (let i = 0; i < count; i++) {
     for (let d = 0; d < dim; d++) {
-      const extent = d < 2 ? half[d]! : 1;
-      pts[i * dim + d] = (rng() * 2 - 1) * extent * margin;
+      // The third coordinate's range is its own (times, depths): sampled as given, with the same margin.
+      pts[i * dim + d] = d < 2 ? (rng() * 2 - 1) * half[d]! * margin : (lo + hi) / 2 + (rng() - 0.5) * (hi - lo) * margin;
     }
   }
   return pts;

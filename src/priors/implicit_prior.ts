@@ -1,6 +1,23 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ProbabilityMap } from '../probability_map.js';
+import type { LikelihoodData } from '../slice_stack.js';
 import type { PriorConfig } from './prior_config.js';
+
+/** One stage of a fit (see ImplicitPrior.trainingStages). */
+export interface TrainingStage {
+  name: string;
+  /** The weights this stage trains. */
+  variables: tf.Variable[];
+  optimizer: 'adam' | 'adamax';
+  /** Learning rate; undefined: the fit's learningRate. */
+  learningRate?: number;
+  /**
+   * L2 weight decay on some of the weights: (weight / 2) |theta|^2 is added to the
+   * loss, i.e. PyTorch's (coupled) `weight_decay`.
+   */
+  decay?: { variables: tf.Variable[]; weight: number };
+  /** Fraction of the fit's maxSteps this stage may take (the stages' shares sum to 1). */
+  share: number;
+}
 
 /** What `certify` measured: a sampled check of the prior's guarantee. */
 export interface Certificate {
@@ -19,6 +36,8 @@ export interface CertifyOptions {
   width?: number;
   samples?: number;
   seed?: number;
+  /** 3-D priors: the range of the third coordinate (time or depth) to check; default [-1, 1]. */
+  thirdRange?: [number, number];
 }
 
 /**
@@ -39,7 +58,13 @@ export interface ImplicitPrior {
    * Optional data-dependent initialisation from the map about to be fitted (fitPrior
    * calls it unless told to keep the current parameters, e.g. for a warm start).
    */
-  initializeFromData?(map: ProbabilityMap, seed?: number): void;
+  initializeFromData?(data: LikelihoodData, seed?: number): void;
+  /**
+   * How a fit trains this prior, stage after stage (the path-connected prior's: the
+   * convex net alone, then everything). Without it a fit is one stage: every
+   * trainable weight, Adam.
+   */
+  trainingStages?(): TrainingStage[];
   /** A regulariser R(F) added to the fit's loss (eq. 9), e.g. the periodic prior's L1 sparsity. */
   penalty?(): tf.Scalar;
   /** Projects the parameters back onto the set where the guarantee holds (call after every optimiser step). */

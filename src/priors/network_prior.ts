@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AffineNormalization } from '../../layers/affine_normalization.js';
 import { applyWeightConstraints } from '../../layers/weight_constraints.js';
-import { momentFrame, similarityFrame } from '../fit/moment_frame.js';
-import type { ProbabilityMap } from '../probability_map.js';
+import { momentFrame, similarityFrame, sliceFrame } from '../fit/moment_frame.js';
+import type { LikelihoodData } from '../slice_stack.js';
 import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
 import type { PriorConfig } from './prior_config.js';
 
@@ -29,22 +29,29 @@ export abstract class NetworkPrior<C extends PriorConfig> implements ImplicitPri
     applyWeightConstraints(this.model);
   }
 
-  abstract initializeFromData(map: ProbabilityMap, seed?: number): void;
+  abstract initializeFromData(data: LikelihoodData, seed?: number): void;
 
   abstract certify(options?: CertifyOptions): Certificate;
 
   /**
-   * Sets the 'frame' layer so that the map's moment ellipse becomes the unit disc, or
-   * with `similarity` its moment disc (one scale: angles are kept).
+   * Sets the 'frame' layer from the data's foreground moments: 'moment' sends the
+   * moment ellipse (ellipsoid) to the unit disc (ball); 'slice' does so per slice of
+   * the third coordinate without mixing it into (x, y) (the same as 'moment' in 2-D);
+   * 'similarity' keeps angles in (x, y) (one scale), and z on its own.
    */
-  protected normaliseToMomentFrame(map: ProbabilityMap, similarity = false): void {
-    const { shift, matrix } = similarity ? similarityFrame(map) : momentFrame(map);
+  protected normaliseToMomentFrame(data: LikelihoodData, frame: 'moment' | 'slice' | 'similarity'): void {
+    const { shift, matrix } = frame === 'similarity' ? similarityFrame(data) : frame === 'slice' ? sliceFrame(data) : momentFrame(data);
     tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(shift, matrix));
   }
 
   /** The 'frame' layer's map inverted: frame coordinates of a point in normalised coordinates. */
   protected toFrame(normalised: number[]): number[] {
     return (this.layer('frame') as AffineNormalization).toInput(normalised);
+  }
+
+  /** Normalised coordinates of a frame point (the 'frame' layer's map). */
+  protected fromFrame(point: number[]): number[] {
+    return (this.layer('frame') as AffineNormalization).fromInput(point);
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PeriodicSines } from '../../layers/periodic_sines.js';
 import { latticeFromSpectrum } from '../fit/lattice_from_spectrum.js';
-import type { ProbabilityMap } from '../probability_map.js';
+import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
@@ -11,7 +11,7 @@ import type { PeriodicPriorConfig } from './prior_config.js';
 
 /** coords -> lattice sine sum (eq. 8) -> saturation. */
 export function buildPeriodicNet(config: PeriodicPriorConfig): tf.LayersModel {
-  const coords = tf.input({ shape: [2], name: 'coords' });
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
   return tf.model({ inputs: coords, outputs: periodicGraph(coords, config), name: 'periodic_prior' });
 }
 
@@ -33,12 +33,13 @@ export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
     return this.layer('sines') as PeriodicSines;
   }
 
-  /** Starts on the lattice of the map's strongest spectral peaks (see latticeFromSpectrum), amplitudes small. */
-  initializeFromData(map: ProbabilityMap, seed = 0): void {
-    const [a, b] = latticeFromSpectrum(map);
+  /** Starts on the lattice of the map's strongest spectral peaks (see latticeFromSpectrum; of the first slice in 3-D), amplitudes small, not moving. */
+  initializeFromData(data: LikelihoodData, seed = 0): void {
+    const [a, b] = latticeFromSpectrum(isSliceStack(data) ? data.slices[0]!.map : data);
     const rng = seedrandom(`periodic-${seed}`);
     const terms = this.sines.terms;
     tf.tidy(() => this.sines.setWeights([
+      ...(this.config.inputDim === 3 ? [tf.zeros([2])] : []),
       tf.tensor2d([a, b]),
       tf.tensor1d(Array.from({ length: terms }, () => 0.01 * (rng() - 0.5))),
       tf.tensor1d(Array.from({ length: terms }, () => 2 * Math.PI * rng())),
@@ -65,12 +66,14 @@ export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
     const property = 'periodic: F is equal after a shift by each lattice period';
     const rng = seedrandom(`periodic-${options.seed ?? 0}`);
     const samples = options.samples ?? 20000;
-    const pts = sampleFramePoints(samples, 2, options, rng);
-    const base = evaluateScores(this, pts, 2);
+    const dim = this.config.inputDim;
+    const pts = sampleFramePoints(samples, dim, options, rng);
+    const base = evaluateScores(this, pts, dim);
     let violations = 0;
     for (const [px, py] of this.periods()) {
-      const shifted = pts.map((v, i) => v + (i % 2 === 0 ? px : py));
-      const moved = evaluateScores(this, shifted, 2);
+      // Shifted within the point's own slice (3-D: z unchanged).
+      const shifted = pts.map((v, i) => v + (i % dim === 0 ? px : i % dim === 1 ? py : 0));
+      const moved = evaluateScores(this, shifted, dim);
       for (let i = 0; i < samples; i++) if (Math.abs(moved[i]! - base[i]!) > PERIOD_TOLERANCE * (1 + Math.abs(base[i]!))) violations++;
     }
     return { property, checked: 2 * samples, violations, passed: violations === 0 };

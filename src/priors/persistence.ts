@@ -3,6 +3,7 @@ import { match, P } from 'ts-pattern';
 import '../../layers/index.js';
 import { ConvexPrior } from './convex_prior.js';
 import { PeriodicPrior } from './periodic_prior.js';
+import { PathConnectedPrior } from './path_connected_prior.js';
 import { StarPrior } from './star_prior.js';
 import { SymmetricPrior } from './symmetric_prior.js';
 import { UnionPrior } from './union_prior.js';
@@ -42,6 +43,7 @@ export async function loadPrior(url: string | tf.io.IOHandler): Promise<Implicit
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model }))
     .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model }))
+    .with({ kind: 'pc' }, (c) => new PathConnectedPrior(c, { model }))
     .with({ kind: 'union' }, (c) => new UnionPrior(c, { model }))
     .exhaustive();
 }

@@ -37,3 +37,20 @@ export function polarGraph(coords: tf.SymbolicTensor, o: PolarGraphOptions): tf.
   const profile = new RadialProfile({ starShaped: o.starShaped, knots: o.knots, name: `${o.prefix}profile` }).apply([h, polar]) as tf.SymbolicTensor;
   return new LevelSetSaturation({ name: `${o.prefix}saturation` }).apply(profile) as tf.SymbolicTensor;
 }
+
+/**
+ * The polar centre of a polar prior in frame coordinates; for a 3-D prior, of the
+ * slice at frame coordinate z (the centre moves with z). The frame layer of the
+ * polar priors never mixes z into (x, y), so a slice stays a slice.
+ */
+export function polarCentre(frame: AffineNormalization, polar: PolarCoordinates, z?: number): [number, number] {
+    const dims = (frame.getWeights()[0]!.shape[0] as number);
+  if (dims === 2) {
+    const [x, y] = frame.toInput(polar.centreValue());
+    return [x!, y!];
+  }
+  if (z === undefined) throw new Error('a 3-D polar prior has a centre per slice: give the slice coordinate z');
+  const zn = frame.fromInput([0, 0, z])[2]!;
+  const [x, y] = frame.toInput([...polar.centreValue(zn), zn]);
+  return [x!, y!];
+}

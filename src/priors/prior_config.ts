@@ -6,7 +6,7 @@ import { match, P } from 'ts-pattern';
  */
 export type PriorConfig = MemberPriorConfig | UnionPriorConfig;
 /** Every kind that can be a member of a union. */
-export type MemberPriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig | PeriodicPriorConfig;
+export type MemberPriorConfig = ConvexPriorConfig | StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig | PeriodicPriorConfig | PathConnectedPriorConfig;
 export type PriorKind = PriorConfig['kind'];
 
 /** Input-convex net: every sublevel set {F <= t} is convex (eq. 1). */
@@ -34,6 +34,12 @@ type MemberConfigInput = PriorKind | { [K in MemberKind]: Partial<Extract<Member
 
 /** Shared by the polar priors: a direction net h(v) feeding a radial-profile head. */
 interface PolarShapeConfig {
+  /**
+   * 2 for (x, y); 3 for (x, y, z) with z a time or depth: the polar coordinates are
+   * taken in each slice z = const about a centre that moves linearly with z, and the
+   * guarantee holds in every slice.
+   */
+  inputDim: 2 | 3;
   /** Harmonics of the polar angle fed to the direction net. */
   harmonics: number;
   /** Hidden layers of the direction net. */
@@ -69,10 +75,39 @@ export interface RotationPriorConfig extends PolarShapeConfig {
 /** Periodic on a learnable 2-D lattice (eq. 8): the score repeats after each lattice period. */
 export interface PeriodicPriorConfig {
   kind: 'periodic';
+  /** 2 for (x, y); 3 for (x, y, z): the pattern is periodic in every slice and moves with z at a learnable velocity. */
+  inputDim: 2 | 3;
   /** Harmonics: frequencies n1 a + n2 b with |n1|, |n2| <= H. */
   harmonics: number;
   /** Weight of the L1 penalty on the amplitudes (sparsity helps extrapolation into occluded parts). */
   sparsity: number;
+}
+
+/**
+ * Path-connected (genus 0, eqs. 6-7, Prop. 2.3): P = G o D o T with G input-convex,
+ * D a normalising flow and T an invertible linear map, so {P <= 0} = (D o T)^-1 of a
+ * convex set: connected without holes, for every parameter value. In 3-D the flow
+ * never moves the third coordinate, so each slice (frame) is path-connected too.
+ */
+export interface PathConnectedPriorConfig {
+  kind: 'pc';
+  inputDim: 2 | 3;
+  /** G: hidden layers / units / activation / initial cone slope, as for the convex prior. */
+  depth: number;
+  width: number;
+  activation: 'relu' | 'softplus';
+  initGain: number;
+  /** D: blocks of [affine coupling + ActNorm] (the paper: 12). */
+  blocks: number;
+  /** Hidden units of each coupling's MLP (the paper: 32). */
+  couplingWidth: number;
+  /**
+   * Weight decay on D in the joint stage (the paper: 1e-5). Large: D stays near the
+   * identity and the shape near convex; small: thin legs are allowed.
+   */
+  flowDecay: number;
+  /** Learning rate of the joint stage (Adamax; the paper: 1e-3). */
+  flowLearningRate: number;
 }
 
 /**
@@ -85,10 +120,13 @@ export interface UnionPriorConfig {
   count: number;
 }
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic', 'union'];
+export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic', 'pc', 'union'];
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
-const DEFAULT_POLAR: PolarShapeConfig = { harmonics: 4, depth: 2, width: 32, knots: 8 };
+export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
+  kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3,
+};
+const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8 };
 
 function positiveInt(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -97,13 +135,38 @@ function positiveInt(value: unknown, name: string, max: number): number {
   return value;
 }
 
+function inputDimension(value: unknown): 2 | 3 {
+  if (value !== 2 && value !== 3) throw new RangeError(`inputDim must be 2 or 3, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function nonNegative(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** The input-convex net's fields (the convex prior, and G of the path-connected prior), checked. */
+function convexNet(cfg: Omit<ConvexPriorConfig, 'kind'>): Omit<ConvexPriorConfig, 'kind'> {
+  inputDimension(cfg.inputDim);
+  positiveInt(cfg.depth, 'depth', 16);
+  positiveInt(cfg.width, 'width', 4096);
+  if (cfg.activation !== 'relu' && cfg.activation !== 'softplus') {
+    throw new RangeError(`activation must be relu or softplus (convex, non-decreasing), got ${JSON.stringify(cfg.activation)}`);
+  }
+  if (typeof cfg.initGain !== 'number' || !(cfg.initGain > 0) || !Number.isFinite(cfg.initGain)) {
+    throw new RangeError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
+  }
+  return { inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
+}
+
 function polarShape(c: Record<string, unknown>): PolarShapeConfig {
   const cfg = { ...DEFAULT_POLAR, ...c } as PolarShapeConfig;
   positiveInt(cfg.harmonics, 'harmonics', 32);
   positiveInt(cfg.depth, 'depth', 16);
   positiveInt(cfg.width, 'width', 4096);
   positiveInt(cfg.knots, 'knots', 256);
-  return { harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
+  inputDimension(cfg.inputDim);
+  return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
 }
 
 /**
@@ -114,18 +177,14 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
   // Configs also arrive untyped (CLI flags, JSON on disk), so every field is checked at run time.
   const raw = (typeof input === 'string' ? { kind: input } : input) as Record<string, unknown>;
   return match(raw)
-    .with({ kind: 'convex' }, (c): ConvexPriorConfig => {
-      const cfg = { ...DEFAULT_CONVEX, ...c } as ConvexPriorConfig;
-      if (cfg.inputDim !== 2 && cfg.inputDim !== 3) throw new RangeError(`inputDim must be 2 or 3, got ${JSON.stringify(cfg.inputDim)}`);
-      positiveInt(cfg.depth, 'depth', 16);
-      positiveInt(cfg.width, 'width', 4096);
-      if (cfg.activation !== 'relu' && cfg.activation !== 'softplus') {
-        throw new RangeError(`activation must be relu or softplus (convex, non-decreasing), got ${JSON.stringify(cfg.activation)}`);
-      }
-      if (typeof cfg.initGain !== 'number' || !(cfg.initGain > 0) || !Number.isFinite(cfg.initGain)) {
-        throw new RangeError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
-      }
-      return { kind: 'convex', inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
+    .with({ kind: 'convex' }, (c): ConvexPriorConfig => ({ kind: 'convex', ...convexNet({ ...DEFAULT_CONVEX, ...c }) }))
+    .with({ kind: 'pc' }, (c): PathConnectedPriorConfig => {
+      const cfg = { ...DEFAULT_PATH_CONNECTED, ...c } as PathConnectedPriorConfig;
+      positiveInt(cfg.blocks, 'blocks', 64);
+      positiveInt(cfg.couplingWidth, 'couplingWidth', 1024);
+      nonNegative(cfg.flowDecay, 'flowDecay');
+      if (!(cfg.flowLearningRate > 0)) throw new RangeError(`flowLearningRate must be a positive number, got ${JSON.stringify(cfg.flowLearningRate)}`);
+      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate };
     })
     .with({ kind: P.union('star', 'radial', 'mirror') }, (c): StarPriorConfig | RadialPriorConfig | MirrorPriorConfig => ({ kind: c.kind, ...polarShape(c) }))
     .with({ kind: 'rotation' }, (c): RotationPriorConfig => {
@@ -138,8 +197,8 @@ export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
       const harmonics = c['harmonics'] ?? 2;
       const sparsity = c['sparsity'] ?? 1e-3;
       positiveInt(harmonics, 'harmonics', 16);
-      if (typeof sparsity !== 'number' || !(sparsity >= 0) || !Number.isFinite(sparsity)) throw new RangeError(`sparsity must be a non-negative number, got ${JSON.stringify(sparsity)}`);
-      return { kind: 'periodic', harmonics: harmonics as number, sparsity };
+      nonNegative(sparsity, 'sparsity');
+      return { kind: 'periodic', inputDim: inputDimension(c['inputDim'] ?? 2), harmonics: harmonics as number, sparsity: sparsity as number };
     })
     .with({ kind: 'union' }, (c): UnionPriorConfig => {
       const count = c['count'] ?? 2;

@@ -1,12 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
-import type { ProbabilityMap } from '../probability_map.js';
+import type { LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
-import { polarGraph } from './polar_graph.js';
+import { polarCentre, polarGraph } from './polar_graph.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 
 type Config = StarPriorConfig | RadialPriorConfig;
@@ -18,7 +19,7 @@ type Config = StarPriorConfig | RadialPriorConfig;
  * keeps both guarantees.
  */
 export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [2], name: 'coords' });
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
   return tf.model({ inputs: coords, outputs: starGraph(coords, config, seed), name: `${config.kind}_prior` });
 }
 
@@ -37,14 +38,13 @@ export class StarPrior extends NetworkPrior<Config> {
   }
 
   /** Starts as the moment ellipse of the map: the normalisation maps it to the unit disc, where the profile starts. */
-  initializeFromData(map: ProbabilityMap): void {
-    this.normaliseToMomentFrame(map);
+  initializeFromData(data: LikelihoodData): void {
+    this.normaliseToMomentFrame(data, 'slice');
   }
 
-  /** The polar centre in frame coordinates. */
-  centre(): [number, number] {
-    const [x, y] = this.toFrame((this.layer('polar') as PolarCoordinates).centreValue());
-    return [x!, y!];
+  /** The polar centre in frame coordinates (3-D: of the slice at z). */
+  centre(z?: number): [number, number] {
+    return polarCentre(this.layer('frame') as AffineNormalization, this.layer('polar') as PolarCoordinates, z);
   }
 
   certify(options: CertifyOptions = {}): Certificate {
@@ -56,18 +56,22 @@ export class StarPrior extends NetworkPrior<Config> {
     const property = 'star: the segment from the centre to any point of {F <= 0} lies in {F <= 0}';
     const rng = seedrandom(`star-${options.seed ?? 0}`);
     const samples = options.samples ?? 20000;
-    const { points: pts, inside } = sampleInside(this, 2, options, rng);
+    const dim = this.config.inputDim;
+    const { points: pts, inside } = sampleInside(this, dim, options, rng);
     if (inside.length === 0) return { property, checked: 0, violations: 0, passed: true };
-    const [cx, cy] = this.centre();
-    const probes = new Float32Array(samples * 2);
+    const probes = new Float32Array(samples * dim);
     for (let p = 0; p < samples; p++) {
       const i = inside[Math.floor(rng() * inside.length)]!;
       const t = rng();
-      probes[2 * p] = cx + t * (pts[2 * i]! - cx);
-      probes[2 * p + 1] = cy + t * (pts[2 * i + 1]! - cy);
+      // In 3-D the segment runs to the centre of the point's own slice.
+      const z = dim === 3 ? pts[dim * i + 2]! : undefined;
+      const [cx, cy] = this.centre(z);
+      probes[dim * p] = cx + t * (pts[dim * i]! - cx);
+      probes[dim * p + 1] = cy + t * (pts[dim * i + 1]! - cy);
+      if (z !== undefined) probes[dim * p + 2] = z;
     }
     let violations = 0;
-    for (const s of evaluateScores(this, probes, 2)) if (s > 1e-5) violations++;
+    for (const s of evaluateScores(this, probes, dim)) if (s > 1e-5) violations++;
     return { property, checked: samples, violations, passed: violations === 0 };
   }
 
@@ -76,19 +80,26 @@ export class StarPrior extends NetworkPrior<Config> {
     const property = 'radial: every ray from the centre meets {F <= 0} in one interval';
     const rays = Math.max(1, Math.round((options.samples ?? 20000) / 100));
     const steps = 100;
-    const [cx, cy] = this.centre();
+    const dim = this.config.inputDim;
     const reach = 4;
-    const pts = new Float32Array(rays * steps * 2);
+    const rng = seedrandom(`radial-${options.seed ?? 0}`);
+    const [lo, hi] = options.thirdRange ?? [-1, 1];
+    const pts = new Float32Array(rays * steps * dim);
     for (let k = 0; k < rays; k++) {
       const angle = (2 * Math.PI * (k + 0.5)) / rays;
+      // 3-D: each ray in a random slice, from that slice's centre.
+      const z = dim === 3 ? lo + rng() * (hi - lo) : undefined;
+      const [cx, cy] = this.centre(z);
       for (let j = 0; j < steps; j++) {
         // r > 0: the centre itself (v = 0) belongs to every ray and is not part of the property.
         const r = (reach * (j + 1)) / steps;
-        pts[2 * (k * steps + j)] = cx + r * Math.cos(angle);
-        pts[2 * (k * steps + j) + 1] = cy + r * Math.sin(angle);
+        const at = dim * (k * steps + j);
+        pts[at] = cx + r * Math.cos(angle);
+        pts[at + 1] = cy + r * Math.sin(angle);
+        if (z !== undefined) pts[at + 2] = z;
       }
     }
-    const scores = evaluateScores(this, pts, 2);
+    const scores = evaluateScores(this, pts, dim);
     let violations = 0;
     for (let k = 0; k < rays; k++) {
       let runs = 0;

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
 import seedrandom from 'seedrandom';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
-import type { ProbabilityMap } from '../probability_map.js';
+import type { LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
-import { polarGraph } from './polar_graph.js';
+import { polarCentre, polarGraph } from './polar_graph.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 
 type Config = MirrorPriorConfig | RotationPriorConfig;
@@ -21,7 +22,7 @@ type Config = MirrorPriorConfig | RotationPriorConfig;
  * (coefficients = bias at initialisation: G = scale (r - 1)).
  */
 export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [2], name: 'coords' });
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
   return tf.model({ inputs: coords, outputs: symmetricGraph(coords, config, seed), name: `${config.kind}_prior` });
 }
 
@@ -49,14 +50,13 @@ export class SymmetricPrior extends NetworkPrior<Config> {
   }
 
   /** A similarity frame: a reflection or rotation about a point stays one in frame coordinates. */
-  initializeFromData(map: ProbabilityMap): void {
-    this.normaliseToMomentFrame(map, true);
+  initializeFromData(data: LikelihoodData): void {
+    this.normaliseToMomentFrame(data, 'similarity');
   }
 
-  /** The symmetry centre in frame coordinates. */
-  centre(): [number, number] {
-    const [x, y] = this.toFrame((this.layer('polar') as PolarCoordinates).centreValue());
-    return [x!, y!];
+  /** The symmetry centre in frame coordinates (3-D: of the slice at z). */
+  centre(z?: number): [number, number] {
+    return polarCentre(this.layer('frame') as AffineNormalization, this.layer('polar') as PolarCoordinates, z);
   }
 
   /** Mirror: the axis direction (radians, frame coordinates); the similarity frame keeps angles. */
@@ -65,9 +65,9 @@ export class SymmetricPrior extends NetworkPrior<Config> {
     return (this.layer('symmetry') as MirrorHarmonics).axisAngle();
   }
 
-  /** The symmetry T as a map of frame coordinates: the reflection in the axis, or a rotation by 2*pi/k. */
-  symmetry(): (x: number, y: number) => [number, number] {
-    const [cx, cy] = this.centre();
+  /** The symmetry T as a map of frame coordinates (3-D: within the slice at z): the reflection in the axis, or a rotation by 2*pi/k. */
+  symmetry(z?: number): (x: number, y: number) => [number, number] {
+    const [cx, cy] = this.centre(z);
     if (this.config.kind === 'mirror') {
       const a = this.axisAngle();
       const [c2, s2] = [Math.cos(2 * a), Math.sin(2 * a)];
@@ -85,12 +85,17 @@ export class SymmetricPrior extends NetworkPrior<Config> {
       : `rotation: F is equal at points rotated by 2*pi/${this.config.folds} about the centre`;
     const rng = seedrandom(`${this.config.kind}-${options.seed ?? 0}`);
     const samples = options.samples ?? 20000;
-    const pts = sampleFramePoints(samples, 2, options, rng);
-    const T = this.symmetry();
-    const moved = new Float32Array(pts.length);
-    for (let i = 0; i < samples; i++) [moved[2 * i], moved[2 * i + 1]] = T(pts[2 * i]!, pts[2 * i + 1]!);
-    const a = evaluateScores(this, pts, 2);
-    const b = evaluateScores(this, moved, 2);
+    const dim = this.config.inputDim;
+    const pts = sampleFramePoints(samples, dim, options, rng);
+    const moved = Float32Array.from(pts);
+    const T2 = dim === 2 ? this.symmetry() : null;
+    for (let i = 0; i < samples; i++) {
+      // 3-D: the symmetry of the point's own slice (the centre moves with z).
+      const T = T2 ?? this.symmetry(pts[dim * i + 2]!);
+      [moved[dim * i], moved[dim * i + 1]] = T(pts[dim * i]!, pts[dim * i + 1]!);
+    }
+    const a = evaluateScores(this, pts, dim);
+    const b = evaluateScores(this, moved, dim);
     let violations = 0;
     for (let i = 0; i < samples; i++) if (Math.abs(a[i]! - b[i]!) > SYMMETRY_TOLERANCE * (1 + Math.abs(a[i]!))) violations++;
     return { property, checked: samples, violations, passed: violations === 0 };

@@ -3,10 +3,12 @@ import seedrandom from 'seedrandom';
 import { match, P } from 'ts-pattern';
 import { foregroundComponents } from '../fit/components.js';
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
+import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { ConvexPrior, convexGraph } from './convex_prior.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
-import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import type { Certificate, CertifyOptions, ImplicitPrior, TrainingStage } from './implicit_prior.js';
 import { NetworkPrior } from './network_prior.js';
+import { PathConnectedPrior, pathConnectedGraph } from './path_connected_prior.js';
 import { PeriodicPrior, periodicGraph } from './periodic_prior.js';
 import type { MemberPriorConfig, UnionPriorConfig } from './prior_config.js';
 import { StarPrior, starGraph } from './star_prior.js';
@@ -21,6 +23,7 @@ function memberGraph(coords: tf.SymbolicTensor, member: MemberPriorConfig, seed:
     .with({ kind: P.union('star', 'radial') }, (c) => starGraph(coords, c, seed, prefix))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => symmetricGraph(coords, c, seed, prefix))
     .with({ kind: 'periodic' }, (c) => periodicGraph(coords, c, seed, prefix))
+    .with({ kind: 'pc' }, (c) => pathConnectedGraph(coords, c, seed, prefix))
     .exhaustive();
 }
 
@@ -31,12 +34,13 @@ function memberPrior(member: MemberPriorConfig, model: tf.LayersModel, prefix: s
     .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model, prefix }))
     .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model, prefix }))
     .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model, prefix }))
+    .with({ kind: 'pc' }, (c) => new PathConnectedPrior(c, { model, prefix }))
     .exhaustive();
 }
 
 /** count member nets on one input, their layers prefixed m0_, m1_, ..., joined by a minimum. */
 export function buildUnionNet(config: UnionPriorConfig, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [2], name: 'coords' });
+  const coords = tf.input({ shape: [config.member.inputDim], name: 'coords' });
   const outs = Array.from({ length: config.count }, (_, i) => memberGraph(coords, config.member, seed === undefined ? undefined : seed + 7919 * i, memberPrefix(i)));
   const out = outs.length === 1 ? outs[0]! : (tf.layers.minimum({ name: 'union' }).apply(outs) as tf.SymbolicTensor);
   return tf.model({ inputs: coords, outputs: out, name: 'union_prior' });
@@ -65,19 +69,42 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
   /**
    * Member i starts on the i-th largest foreground region of the map (the map with
    * every other pixel set to 0), so N objects get N members. With fewer regions than
-   * members, the rest start on the whole map.
+   * members, the rest start on the whole map. For a stack, the regions are those of
+   * the slices' mean map (an object that moves stays one region while its positions
+   * overlap), and each slice is restricted to them.
    */
-  initializeFromData(map: ProbabilityMap, seed = 0): void {
-    const regions = foregroundComponents(map);
+  initializeFromData(data: LikelihoodData, seed = 0): void {
+    const slices = isSliceStack(data) ? data.slices.map((s) => s.map) : [data];
+    const mean = new Float32Array(data.height * data.width);
+    for (const m of slices) for (let p = 0; p < mean.length; p++) mean[p]! += m.data[p]! / slices.length;
+    const regions = foregroundComponents(probabilityMap(data.height, data.width, mean));
+    const restrict = (m: ProbabilityMap, region: Int32Array) => {
+      const only = new Float32Array(m.data.length);
+      for (const p of region) only[p] = m.data[p]!;
+      return probabilityMap(m.height, m.width, only);
+    };
     this.members.forEach((member, i) => {
       const region = regions[i];
       if (!region) {
-        member.initializeFromData?.(map, seed + i);
+        member.initializeFromData?.(data, seed + i);
         return;
       }
-      const only = new Float32Array(map.data.length);
-      for (const p of region) only[p] = map.data[p]!;
-      member.initializeFromData?.(probabilityMap(map.height, map.width, only), seed + i);
+      const part: LikelihoodData = isSliceStack(data)
+        ? { height: data.height, width: data.width, slices: data.slices.map((s) => ({ map: restrict(s.map, region), third: s.third })) }
+        : restrict(data, region);
+      member.initializeFromData?.(part, seed + i);
+    });
+  }
+
+  /** Stages of members that have them (path-connected members): stage k trains every member's stage-k weights. */
+  trainingStages(): TrainingStage[] {
+    const perMember = this.members.map((m) => m.trainingStages?.());
+    const first = perMember[0];
+    if (!first) return [{ name: 'fit', variables: this.model.trainableWeights.map((w) => w.read() as tf.Variable), optimizer: 'adam', share: 1 }];
+    return first.map((stage, k) => {
+      const all = perMember.map((stages) => stages![k]!);
+      const decayed = all.flatMap((st) => st.decay?.variables ?? []);
+      return { ...stage, variables: all.flatMap((st) => st.variables), ...(stage.decay ? { decay: { variables: decayed, weight: stage.decay.weight } } : {}) };
     });
   }
 
@@ -85,9 +112,10 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
   certify(options: CertifyOptions = {}): Certificate {
     const memberCerts = this.members.map((m) => m.certify(options));
     const samples = options.samples ?? 20000;
-    const pts = sampleFramePoints(samples, 2, options, seedrandom(`union-${options.seed ?? 0}`));
-    const union = evaluateScores(this, pts, 2);
-    const scores = this.members.map((m) => evaluateScores(m, pts, 2));
+    const dim = this.config.member.inputDim;
+    const pts = sampleFramePoints(samples, dim, options, seedrandom(`union-${options.seed ?? 0}`));
+    const union = evaluateScores(this, pts, dim);
+    const scores = this.members.map((m) => evaluateScores(m, pts, dim));
     let violations = memberCerts.reduce((a, c) => a + c.violations, 0);
     for (let i = 0; i < samples; i++) {
       const lowest = Math.min(...scores.map((s) => s[i]!));

@@ -1,0 +1,221 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { ActNorm } from '../../layers/act_norm.js';
+import { AffineCoupling } from '../../layers/affine_coupling.js';
+import { AffineNormalization } from '../../layers/affine_normalization.js';
+import { InputConvexDense } from '../../layers/input_convex_dense.js';
+import { InvertibleLinear } from '../../layers/invertible_linear.js';
+import { connectedComponents } from '../fit/components.js';
+import { foregroundPoints, momentFrame, sliceFrame } from '../fit/moment_frame.js';
+import { fitFlowToTargets } from '../flows/fit_flow.js';
+import { NormalizingFlow } from '../flows/normalizing_flow.js';
+import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
+import { convexGraph } from './convex_prior.js';
+import { evaluateScores, sampleFramePoints } from './evaluate.js';
+import type { Certificate, CertifyOptions, TrainingStage } from './implicit_prior.js';
+import { NetworkPrior } from './network_prior.js';
+import type { ConvexPriorConfig, PathConnectedPriorConfig } from './prior_config.js';
+import { radialInit } from './radial_init.js';
+
+/** G's own config: the convex prior's fields of a path-connected config. */
+function shapeNet(c: PathConnectedPriorConfig): ConvexPriorConfig {
+  return { kind: 'convex', inputDim: c.inputDim, depth: c.depth, width: c.width, activation: c.activation, initGain: c.initGain };
+}
+
+/**
+ * coords -> T (invertible linear) -> D (blocks of [affine coupling, ActNorm]) -> G
+ * (the convex net, with its own fixed frame). Couplings alternate between x and y;
+ * in 3-D the third coordinate only conditions them and is never moved.
+ */
+export function pathConnectedGraph(coords: tf.SymbolicTensor, config: PathConnectedPriorConfig, seed?: number, prefix = ''): tf.SymbolicTensor {
+  const dim = config.inputDim;
+  let h = new InvertibleLinear({ name: `${prefix}linear`, preserveLast: dim === 3 }).apply(coords) as tf.SymbolicTensor;
+  for (let b = 0; b < config.blocks; b++) {
+    const coupling = new AffineCoupling({ dim, transformed: b % 2, hidden: config.couplingWidth, seed: seed === undefined ? undefined : seed * 1000 + 500 + b, name: `${prefix}coupling_${b}` });
+    h = coupling.apply(h) as tf.SymbolicTensor;
+    h = new ActNorm({ name: `${prefix}actnorm_${b}` }).apply(h) as tf.SymbolicTensor;
+  }
+  return convexGraph(h, shapeNet(config), seed, prefix);
+}
+
+export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: number): tf.LayersModel {
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
+  return tf.model({ inputs: coords, outputs: pathConnectedGraph(coords, config, seed), name: 'pc_prior' });
+}
+
+/** Stage shares of maxSteps: the convex net alone converges in a few hundred steps; the joint stage needs more. */
+const SHAPE_SHARE = 0.3;
+/** Motion compensation (frames): foreground points used and Adam steps. */
+const MOTION_POINTS = 2000;
+const MOTION_STEPS = 200;
+/** Tolerance of the flow certificate: |inverse(forward(x)) - x| per coordinate, float32 through every block. */
+const INVERSE_TOLERANCE = 1e-3;
+
+/**
+ * The path-connected prior (Prop. 2.3): {P <= 0} = (D o T)^-1({G <= 0}), the preimage
+ * of a convex set under a diffeomorphism, hence path-connected and without holes for
+ * every parameter value. Weights of G are projected onto the convex set after every
+ * step like the convex prior's; D and T need no constraint (invertible by
+ * construction).
+ */
+export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
+  constructor(config: PathConnectedPriorConfig, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
+    super(config, options.model ?? buildPathConnectedNet(config, options.seed), options.prefix);
+  }
+
+  /** D o T as a composite flow (forward, inverse, log-det). */
+  flow(): NormalizingFlow {
+    const steps: Array<InvertibleLinear | AffineCoupling | ActNorm> = [this.layer('linear') as InvertibleLinear];
+    for (let b = 0; b < this.config.blocks; b++) steps.push(this.layer(`coupling_${b}`) as AffineCoupling, this.layer(`actnorm_${b}`) as ActNorm);
+    return new NormalizingFlow(steps);
+  }
+
+  private couplings(): AffineCoupling[] {
+    return Array.from({ length: this.config.blocks }, (_, b) => this.layer(`coupling_${b}`) as AffineCoupling);
+  }
+
+  /**
+   * The paper's stage (a), D = identity, without fitting it: T starts as the moment
+   * frame, every coupling as the identity, each ActNorm from the foreground points
+   * that reach it (Glow's data-dependent start, here on the object), and G as the
+   * convex prior's cone on the result. The first mask is the moment ellipse.
+   */
+  initializeFromData(data: LikelihoodData, seed = 0): void {
+    const dim = this.config.inputDim;
+    const frame = dim === 3 ? sliceFrame(data) : momentFrame(data);
+    (this.layer('linear') as InvertibleLinear).setAffine(frame.shift, frame.matrix);
+    for (const coupling of this.couplings()) coupling.resetToIdentity();
+    const fg = foregroundPoints(data);
+    if (isSliceStack(data) && data.slices.length > 1 && data.slices.every((s) => typeof s.third === 'number')) this.compensateMotion(fg);
+    tf.tidy(() => {
+      let h = (this.layer('linear') as InvertibleLinear).apply(tf.tensor2d(fg.points, [fg.count, dim])) as tf.Tensor2D;
+      for (let b = 0; b < this.config.blocks; b++) {
+        const norm = this.layer(`actnorm_${b}`) as ActNorm;
+        h = this.layer(`coupling_${b}`).apply(h) as tf.Tensor2D;
+        if (fg.count >= 2) norm.initializeFrom(h);
+        else norm.resetToIdentity();
+        h = norm.apply(h) as tf.Tensor2D;
+      }
+    });
+    // ActNorm leaves the object with unit variance per axis: a uniform disc of radius 2, which G's frame maps to the unit disc of the cone.
+    const half = Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, j): number => (i === j ? 0.5 : 0)));
+    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(new Array<number>(dim).fill(0), half));
+    const convexLayers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense && l.name.startsWith(`${this.prefix}icnn_`));
+    radialInit(convexLayers, dim, this.config.initGain, seed);
+  }
+
+  /**
+   * Frames of a moving object: the union of its positions is no start for G (a
+   * bouncing ball's frames hardly overlap). So D starts as motion compensation: its
+   * couplings are fitted (on the foreground points, ActNorms off) to move each
+   * frame's foreground centroid onto the mean centroid, shape and spread unchanged;
+   * the couplings see t, so between frames the shift is interpolated smoothly. The
+   * guarantee does not depend on this start: any D keeps the set path-connected.
+   */
+  private compensateMotion(fg: { count: number; points: Float32Array }): void {
+    const step = Math.max(1, Math.floor(fg.count / MOTION_POINTS));
+    const rows: number[] = [];
+    for (let i = 0; i < fg.count; i += step) rows.push(i);
+    for (let b = 0; b < this.config.blocks; b++) (this.layer(`actnorm_${b}`) as ActNorm).resetToIdentity();
+    tf.tidy(() => {
+      const pts = tf.tensor2d(rows.flatMap((i) => [fg.points[3 * i]!, fg.points[3 * i + 1]!, fg.points[3 * i + 2]!]), [rows.length, 3]);
+      const h = (this.layer('linear') as InvertibleLinear).apply(pts) as tf.Tensor2D;
+      // Per frame (distinct t), the centroid of its points after T; targets: each frame moved onto the mean centroid.
+      const hv = h.arraySync();
+      const byTime = new Map<number, number[]>();
+      rows.forEach((_, k) => {
+        const t = hv[k]![2]!;
+        const acc = byTime.get(t) ?? [0, 0, 0];
+        acc[0]! += hv[k]![0]!;
+        acc[1]! += hv[k]![1]!;
+        acc[2]!++;
+        byTime.set(t, acc);
+      });
+      const centroids = [...byTime.values()].map(([x, y, n]) => [x! / n!, y! / n!]);
+      const mean = [0, 1].map((d) => centroids.reduce((a, c) => a + c[d]!, 0) / centroids.length);
+      const target = tf.tensor2d(hv.map((p) => {
+        const [x, y, n] = byTime.get(p[2]!)!;
+        return [p[0]! - x! / n! + mean[0]!, p[1]! - y! / n! + mean[1]!, p[2]!];
+      }));
+      const couplingWeights = this.couplings().flatMap((c) => c.trainableWeights.map((w) => w.read() as tf.Variable));
+      const flow = new NormalizingFlow(this.couplings());
+      fitFlowToTargets(flow, h, target, couplingWeights, MOTION_STEPS, 1e-2);
+    });
+  }
+
+  /**
+   * The paper's stages (b) and (c): G alone with Adam, then G, D and T together with
+   * Adamax and weight decay on D's couplings (their zero is the identity, so decay
+   * pulls the shape towards convex).
+   */
+  trainingStages(): TrainingStage[] {
+    const own = (w: tf.LayerVariable) => w.originalName.startsWith(this.prefix);
+    const variables = (pred: (name: string) => boolean) => this.model.trainableWeights.filter((w) => own(w) && pred(w.originalName.slice(this.prefix.length))).map((w) => w.read() as tf.Variable);
+    const isFlow = (name: string) => /^(linear|coupling_\d+|actnorm_\d+)\//.test(name);
+    return [
+      { name: 'shape', variables: variables((n) => !isFlow(n)), optimizer: 'adam', share: SHAPE_SHARE },
+      {
+        name: 'deform', variables: variables(() => true), optimizer: 'adamax', learningRate: this.config.flowLearningRate, share: 1 - SHAPE_SHARE,
+        decay: { variables: variables((n) => n.startsWith('coupling_')), weight: this.config.flowDecay },
+      },
+    ];
+  }
+
+  /**
+   * Two checks. Path-connected: the mask, evaluated on a grid over the frame plus a
+   * margin, is one 8-connected component (in 3-D: on 9 slices across the range of
+   * the third coordinate, each one component). Flow: inverse(forward(x)) = x at
+   * sampled points. On a grid a continuum bridge thinner than a pixel can vanish, so
+   * the first check is a sampled view of the guarantee, not a proof.
+   */
+  certify(options: CertifyOptions = {}): Certificate {
+    const dim = this.config.inputDim;
+    const rng = seedrandom(`pc-${options.seed ?? 0}`);
+    const samples = options.samples ?? 20000;
+    const pts = sampleFramePoints(samples, dim, options, rng);
+    const flow = this.flow();
+    const roundTrip = tf.tidy(() => {
+      const x = tf.tensor2d(pts, [samples, dim]);
+      return tf.abs(tf.sub(flow.inverse(flow.forward(x)), x)).max(1).dataSync() as Float32Array;
+    });
+    let violations = 0;
+    for (const e of roundTrip) if (!(e <= INVERSE_TOLERANCE)) violations++;
+    const slices = dim === 2 ? [undefined] : evenlySpaced(options.thirdRange ?? [-1, 1], 9);
+    let extra = 0;
+    for (const z of slices) extra += Math.max(0, this.componentsOnGrid(options, z) - 1);
+    violations += extra;
+    const where = dim === 2 ? 'the mask' : `each of ${slices.length} slices`;
+    const property = `pc: ${where} is one connected component; flow: inverse(forward(x)) = x within ${INVERSE_TOLERANCE}`;
+    return { property, checked: samples + slices.length, violations, passed: violations === 0 };
+  }
+
+  /** Connected components of the mask on a grid over the frame with a 25% margin. */
+  private componentsOnGrid(options: CertifyOptions, z: number | undefined): number {
+    const h = options.height ?? 256;
+    const w = options.width ?? 256;
+    // At most 384 cells across the image, plus the margin (the set may reach past the image).
+    const cells = Math.min(384, Math.max(h, w)) / Math.max(h, w);
+    const gh = Math.max(8, Math.round(1.5 * h * cells));
+    const gw = Math.max(8, Math.round(1.5 * w * cells));
+    const halfX = (1.5 * w) / Math.max(h, w);
+    const halfY = (1.5 * h) / Math.max(h, w);
+    const dim = this.config.inputDim;
+    const coords = new Float32Array(gh * gw * dim);
+    for (let r = 0; r < gh; r++) {
+      for (let c = 0; c < gw; c++) {
+        const i = (r * gw + c) * dim;
+        coords[i] = ((c + 0.5) / gw) * 2 * halfX - halfX;
+        coords[i + 1] = ((r + 0.5) / gh) * 2 * halfY - halfY;
+        if (dim === 3) coords[i + 2] = z!;
+      }
+    }
+    const scores = evaluateScores(this, coords, dim);
+    const mask = new Uint8Array(gh * gw);
+    for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;
+    return connectedComponents(mask, gh, gw, 8).length;
+  }
+}
+
+function evenlySpaced([lo, hi]: [number, number], n: number): number[] {
+  return Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+}
