@@ -1,11 +1,13 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
 import { fitBestFolds } from '../fit/fit_folds.js';
 import { fitPrior, FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
 import { InputError } from '../io/input_error.js';
-import { probabilityToRgb, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
+import { probabilityToRgb, readDepth, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
+import type { ProbabilityMap } from '../probability_map.js';
+import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData, type SliceStack } from '../slice_stack.js';
 import { createPrior } from '../priors/create_prior.js';
 import { evaluateMask } from '../priors/evaluate.js';
 import { PRIOR_KINDS, type PriorConfigInput, type PriorKind } from '../priors/prior_config.js';
@@ -15,7 +17,12 @@ import { fitProgressBar } from './progress.js';
 
 interface FitFlags {
   prior: PriorKind;
-  unaries: string;
+  unaries?: string;
+  frames?: string[];
+  frameTimes?: number[];
+  times?: number[];
+  depth?: string;
+  flowDecay?: number;
   out: string;
   image?: string;
   overlay?: string;
@@ -37,12 +44,70 @@ function foldsFlag(value: string): number | 'auto' {
   return value === 'auto' ? 'auto' : integerIn(2, 64)(value);
 }
 
-/** The prior's config from the flags: the kind, with --folds (rotation), --sparsity (periodic), --member and --objects (union). */
-function priorConfig(flags: FitFlags): PriorConfigInput {
-  if (flags.prior === 'rotation' && typeof flags.folds === 'number') return { kind: 'rotation', folds: flags.folds };
-  if (flags.prior === 'periodic' && flags.sparsity !== undefined) return { kind: 'periodic', sparsity: flags.sparsity };
-  if (flags.prior === 'union') return { kind: 'union', ...(flags.objects === undefined ? {} : { count: flags.objects }), ...(flags.member === undefined ? {} : { member: flags.member as 'convex' }) };
-  return flags.prior;
+function fileList(value: string): string[] {
+  const files = value.split(',').map((f) => f.trim());
+  if (files.some((f) => f === '')) throw new InvalidArgumentError(`expected comma-separated file names, got "${value}".`);
+  return files;
+}
+
+function numberList(value: string): number[] {
+  return value.split(',').map((v) => numberIn(-1e9, 1e9)(v.trim()));
+}
+
+/**
+ * The prior's config from the flags: the kind, with --folds (rotation), --sparsity
+ * (periodic), --flow-decay (pc, or a pc union member), --member and --objects (union),
+ * and inputDim 3 when the data is 3-D (--frames or --depth).
+ */
+function priorConfig(flags: FitFlags, inputDim: 2 | 3): PriorConfigInput {
+  const member = (kind: PriorKind): Record<string, unknown> => ({
+    kind,
+    inputDim,
+    ...(kind === 'rotation' && typeof flags.folds === 'number' ? { folds: flags.folds } : {}),
+    ...(kind === 'periodic' && flags.sparsity !== undefined ? { sparsity: flags.sparsity } : {}),
+    ...(kind === 'pc' && flags.flowDecay !== undefined ? { flowDecay: flags.flowDecay } : {}),
+  });
+  if (flags.prior === 'union') {
+    return { kind: 'union', ...(flags.objects === undefined ? {} : { count: flags.objects }), member: member(flags.member ?? 'convex') } as PriorConfigInput;
+  }
+  return member(flags.prior) as PriorConfigInput;
+}
+
+/** The data to fit: one map, frames at times (--frames), or a map lifted by a depth image (--depth). */
+async function readData(flags: FitFlags): Promise<{ data: LikelihoodData; first: ProbabilityMap; label: string }> {
+  if (flags.frames) {
+    if (flags.unaries) throw new InputError('give either --unaries or --frames, not both');
+    if (flags.depth) throw new InputError('--depth lifts one map (--unaries); it cannot be combined with --frames');
+    const maps: ProbabilityMap[] = [];
+    for (const f of flags.frames) maps.push(await readUnaries(f));
+    const times = flags.frameTimes ?? maps.map((_, i) => i);
+    if (times.length !== maps.length) throw new InputError(`--frame-times gives ${times.length} times for ${maps.length} --frames`);
+    maps.forEach((m, i) => {
+      if (m.width !== maps[0]!.width || m.height !== maps[0]!.height) throw new InputError(`--frames ${flags.frames![i]} is ${m.width}x${m.height}, ${flags.frames![0]} is ${maps[0]!.width}x${maps[0]!.height}; frames must share one size`);
+    });
+    if (new Set(times).size !== times.length) throw new InputError(`--frame-times must be distinct, got ${times.join(',')}`);
+    return { data: framesAt(maps, times), first: maps[0]!, label: flags.frames[0]! };
+  }
+  if (!flags.unaries) throw new InputError('missing --unaries <file> (or --frames <files>)');
+  if (flags.frameTimes) throw new InputError('--frame-times applies to --frames only');
+  const unaries = await readUnaries(flags.unaries);
+  if (!flags.depth) {
+    if (flags.times) throw new InputError('--times applies to --frames only');
+    return { data: unaries, first: unaries, label: flags.unaries };
+  }
+  const depth = await readDepth(flags.depth);
+  if (depth.width !== unaries.width || depth.height !== unaries.height) {
+    throw new InputError(`--depth ${flags.depth} is ${depth.width}x${depth.height} but --unaries ${flags.unaries} is ${unaries.width}x${unaries.height}; they must be the same size`);
+  }
+  if (flags.times) throw new InputError('--times applies to --frames only');
+  return { data: liftedByDepth(unaries, depth.data), first: unaries, label: flags.unaries };
+}
+
+/** Where the mask of time t goes: --out with {t} replaced, or with _t<t> before its extension. */
+function outFileAt(out: string, t: number): string {
+  if (out.includes('{t}')) return out.replaceAll('{t}', String(t));
+  const ext = path.extname(out);
+  return `${out.slice(0, out.length - ext.length)}_t${t}${ext}`;
 }
 
 async function ensureWritableTarget(file: string, flag: string): Promise<void> {
@@ -55,10 +120,10 @@ async function runFit(flags: FitFlags): Promise<void> {
   // Check everything the user gave before spending time on the fit.
   await ensureWritableTarget(flags.out, '--out');
   if (flags.overlay) await ensureWritableTarget(flags.overlay, '--overlay');
-  const unaries = await readUnaries(flags.unaries);
+  const { data, first: unaries, label } = await readData(flags);
   const photo = flags.image ? await readRgb(flags.image) : null;
   if (photo && (photo.width !== unaries.width || photo.height !== unaries.height)) {
-    throw new InputError(`--image ${flags.image} is ${photo.width}x${photo.height} but --unaries ${flags.unaries} is ${unaries.width}x${unaries.height}; they must be the same size`);
+    throw new InputError(`--image ${flags.image} is ${photo.width}x${photo.height} but ${label} is ${unaries.width}x${unaries.height}; they must be the same size`);
   }
   let backend;
   try {
@@ -71,6 +136,10 @@ async function runFit(flags: FitFlags): Promise<void> {
   if (flags.folds !== undefined && flags.prior !== 'rotation') throw new InputError(`--folds applies to --prior rotation only, not ${flags.prior}`);
   if (flags.sparsity !== undefined && flags.prior !== 'periodic') throw new InputError(`--sparsity applies to --prior periodic only, not ${flags.prior}`);
   if ((flags.member !== undefined || flags.objects !== undefined) && flags.prior !== 'union') throw new InputError(`--member and --objects apply to --prior union only, not ${flags.prior}`);
+  if (flags.flowDecay !== undefined && flags.prior !== 'pc' && !(flags.prior === 'union' && flags.member === 'pc')) {
+    throw new InputError(`--flow-decay applies to --prior pc (or --prior union --member pc) only, not ${flags.prior}`);
+  }
+  const inputDim = isSliceStack(data) ? 3 : 2;
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
   const fitOptions = {
     maxSteps: flags.steps,
@@ -81,17 +150,26 @@ async function runFit(flags: FitFlags): Promise<void> {
     onProgress: (p: FitProgress) => bar.update(p),
   };
   const stats = flags.folds === 'auto'
-    ? await fitBestFolds(unaries, {}, fitOptions)
-    : await fitPrior(createPrior(priorConfig(flags), { seed: flags.seed }), unaries, fitOptions);
+    ? await fitBestFolds(data, { inputDim }, fitOptions)
+    : await fitPrior(createPrior(priorConfig(flags, inputDim), { seed: flags.seed }), data, fitOptions);
   const { prior } = stats;
   bar.stop();
-  const mask = evaluateMask(prior, unaries.height, unaries.width);
   const { certificate } = stats;
-  await writeMask(flags.out, mask, unaries.width, unaries.height);
-  if (flags.overlay) await writeOverlay(flags.overlay, photo ?? probabilityToRgb(unaries), mask);
+  // One mask per requested time (frames), else one: of the map, or of the map's pixels at their depths.
+  const outputs: Array<{ file: string; mask: Uint8Array; time?: number }> = [];
+  if (flags.frames) {
+    const times = flags.times ?? (data as SliceStack).slices.map((sl) => sl.third as number);
+    for (const t of times) outputs.push({ file: outFileAt(flags.out, t), mask: evaluateMask(prior, unaries.height, unaries.width, t), time: t });
+  } else {
+    const third = isSliceStack(data) ? data.slices[0]!.third : undefined;
+    outputs.push({ file: flags.out, mask: evaluateMask(prior, unaries.height, unaries.width, third) });
+  }
+  for (const o of outputs) await writeMask(o.file, o.mask, unaries.width, unaries.height);
+  if (flags.overlay) await writeOverlay(flags.overlay, photo ?? probabilityToRgb(unaries), outputs[0]!.mask);
   if (flags.savePrior) await savePrior(prior, `file://${path.resolve(flags.savePrior)}`);
   prior.dispose();
 
+  const mask = outputs[0]!.mask;
   const foregroundPixels = mask.reduce((a, v) => a + v, 0);
   const result = {
     prior: flags.prior,
@@ -109,6 +187,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     foregroundPixels,
     certificate,
     out: flags.out,
+    ...(flags.frames ? { masks: outputs.map((o) => ({ time: o.time, file: o.file, foregroundPixels: o.mask.reduce((a, v) => a + v, 0) })) } : {}),
     ...(flags.overlay ? { overlay: flags.overlay } : {}),
     ...(flags.savePrior ? { savedPrior: flags.savePrior } : {}),
   };
@@ -118,7 +197,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     const cert = certificate.passed ? `certified (${certificate.checked} checks)` : `NOT certified (${certificate.violations}/${certificate.checked} violations)`;
     process.stdout.write(
       `${flags.prior} prior on ${backend.description}: ${stats.steps} steps${stats.converged ? ' (converged)' : ''} in ${stats.seconds.toFixed(2)} s, ` +
-        `loss ${stats.finalLoss.toFixed(5)}, ${foregroundPixels} foreground pixels, ${cert}; mask written to ${flags.out}\n`,
+        `loss ${stats.finalLoss.toFixed(5)}, ${foregroundPixels} foreground pixels, ${cert}; ${outputs.length === 1 ? `mask written to ${flags.out}` : `${outputs.length} masks written to ${outputs.map((o) => o.file).join(', ')}`}\n`,
     );
   }
 }
@@ -127,8 +206,13 @@ export function fitCommand(): Command {
   return new Command('fit')
     .description('fit a shape prior to a foreground-likelihood map (eq. 9) and write its mask')
     .addOption(new Option('--prior <kind>', 'shape class').choices(PRIOR_KINDS as string[]).makeOptionMandatory())
-    .requiredOption('--unaries <file>', '8-bit grey PNG/JPEG, value/255 = foreground probability')
-    .requiredOption('--out <file>', 'mask PNG to write (same size as the unaries, 255 = foreground)')
+    .option('--unaries <file>', '8-bit grey PNG/JPEG, value/255 = foreground probability')
+    .requiredOption('--out <file>', 'mask PNG to write (same size as the unaries, 255 = foreground); with --frames one per time: {t} in the name is replaced by the time, else _t<time> is added')
+    .option('--frames <files>', 'spatio-temporal fit: comma-separated unaries of the frames (instead of --unaries); the prior is 3-D in (x, y, t)', fileList)
+    .option('--frame-times <list>', 'with --frames: the time of each frame (default 0,1,2,...)', numberList)
+    .option('--times <list>', 'with --frames: the times to write masks for, also between or beyond the frames (default: the frame times)', numberList)
+    .option('--depth <file>', 'depth-space fit: a depth image (8/16-bit grey) of the same size as --unaries; the prior is 3-D in (x, y, depth)')
+    .option('--flow-decay <x>', 'pc prior: weight decay on the flow D (default 1e-5; large: near convex, small: thin parts allowed)', numberIn(0, 1e6))
     .option('--image <file>', 'photo of the same size, drawn under --overlay')
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
