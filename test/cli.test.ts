@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iou } from '../src/metrics.js';
-import { occludedEllipse } from '../src/synthetic.js';
+import { movingDisc, occludedEllipse, planeInDepth } from '../src/synthetic.js';
 
 const BIN = path.resolve('dist/src/cli/main.js');
 
@@ -22,6 +22,8 @@ const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-cli-'));
 const file = (name: string) => path.join(dir, name);
 const SIZE = 96;
 const scene = occludedEllipse({ height: SIZE, width: SIZE, seed: 3 });
+const disc = movingDisc([0, 2, 4, 6], { height: 64, width: 64, seed: 1 });
+const depthScene = planeInDepth({ height: 64, width: 64, seed: 3 });
 
 function cli(...args: string[]) {
   return cliWithEnv({ SHAPEPRIOR_BACKEND: 'wasm' }, ...args);
@@ -47,6 +49,9 @@ beforeAll(async () => {
   for (let i = 3; i < rgba.length; i += 4) rgba[i] = i > rgba.length / 2 ? 0 : 255;
   await sharp(Buffer.from(rgba), { raw: { width: SIZE, height: SIZE, channels: 4 } }).png().toFile(file('transparent.png'));
   writeFileSync(file('empty.png'), '');
+  for (const [k, f] of disc.frames.entries()) await grey(Uint8Array.from(f.unaries.data, (v) => Math.round(v * 255)), 64, 64).toFile(file(`f${k}.png`));
+  await grey(Uint8Array.from(depthScene.unaries.data, (v) => Math.round(v * 255)), 64, 64).toFile(file('plane.png'));
+  await grey(Uint8Array.from(depthScene.depth, (v) => Math.round(v * 255)), 64, 64).toFile(file('plane_depth.png'));
 });
 
 describe('shapeprior fit (CLI)', () => {
@@ -95,6 +100,35 @@ describe('shapeprior fit (CLI)', () => {
     expect(out.certificate.passed).toBe(true);
   });
 
+  it('fits a path-connected prior (--prior pc, --flow-decay), certified as one component with an invertible flow', () => {
+    const r = cli('fit', '--prior', 'pc', '--flow-decay', '1e-4', '--steps', '300', '--unaries', file('unaries.png'), '--out', file('pc.png'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.certificate.property).toMatch(/pc: the mask is one connected component; flow: inverse\(forward\(x\)\) = x/);
+    expect(out.certificate.passed).toBe(true);
+  }, 120_000);
+
+  it('fits frames at times (--frames, --frame-times) and writes one mask per requested time, also between frames', async () => {
+    const frames = [0, 1, 2, 3].map((k) => file(`f${k}.png`)).join(',');
+    const r = cli('fit', '--prior', 'pc', '--steps', '600', '--frames', frames, '--frame-times', '0,2,4,6', '--times', '0,1,2,3,4,5,6', '--out', file('disc_{t}.png'), '--json');
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.masks.map((m: { time: number }) => m.time)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(out.certificate.property).toMatch(/each of 9 slices is one connected component/);
+    for (const t of [1, 3, 5]) {
+      const data = await sharp(file(`disc_${t}.png`)).extractChannel(0).raw().toBuffer();
+      expect(iou(Uint8Array.from(data, (v) => (v ? 1 : 0)), disc.truthAt(t))).toBeGreaterThan(0.5);
+    }
+  }, 120_000);
+
+  it('fits in (x, y, depth) with --depth', async () => {
+    const r = cli('fit', '--prior', 'convex', '--unaries', file('plane.png'), '--depth', file('plane_depth.png'), '--out', file('plane_mask.png'), '--json');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout).certificate.passed).toBe(true);
+    const data = await sharp(file('plane_mask.png')).extractChannel(0).raw().toBuffer();
+    expect(iou(Uint8Array.from(data, (v) => (v ? 1 : 0)), depthScene.truth)).toBeGreaterThan(0.9);
+  }, 120_000);
+
   it('gives the same mask for the same seed', async () => {
     const args = ['fit', '--prior', 'convex', '--unaries', file('unaries.png'), '--steps', '60', '--seed', '5'];
     expect(cli(...args, '--out', file('seed_a.png')).code).toBe(0);
@@ -139,7 +173,13 @@ describe('shapeprior fit (CLI)', () => {
     ['an out-of-range --points', ['--unaries', file('unaries.png'), '--points', '0'], /--points.*expected an integer in \[1, /],
     ['a negative --lr', ['--unaries', file('unaries.png'), '--lr', '-1'], /--lr.*expected a number in \(0, /],
     ['an unknown --backend', ['--unaries', file('unaries.png'), '--backend', 'quantum'], /--backend.*'quantum' is invalid/],
-    ['a missing --unaries', [], /required option '--unaries <file>' not specified/],
+    ['a missing --unaries', [], /missing --unaries <file> \(or --frames <files>\)/],
+    ['--frames and --unaries together', ['--unaries', file('unaries.png'), '--frames', `${file('f0.png')},${file('f1.png')}`], /give either --unaries or --frames, not both/],
+    ['--frame-times that do not match --frames', ['--frames', `${file('f0.png')},${file('f1.png')}`, '--frame-times', '0'], /--frame-times gives 1 times for 2 --frames/],
+    ['frames of different sizes', ['--frames', `${file('f0.png')},${file('photo32.png')}`], /--frames .*photo32\.png is 32x32, .*f0\.png is 64x64; frames must share one size/],
+    ['a --depth of another size', ['--unaries', file('unaries.png'), '--depth', file('photo32.png')], /--depth .*photo32\.png is 32x32 but --unaries .* is 96x96/],
+    ['--times without --frames', ['--unaries', file('unaries.png'), '--times', '1,2'], /--times applies to --frames only/],
+    ['--flow-decay on another prior', ['--unaries', file('unaries.png'), '--flow-decay', '0.1'], /--flow-decay applies to --prior pc .* only, not convex/],
     ['--folds below 2', ['--unaries', file('unaries.png'), '--prior', 'rotation', '--folds', '1'], /--folds.*expected an integer in \[2, 64\], got 1/],
     ['--objects on another prior', ['--unaries', file('unaries.png'), '--objects', '3'], /--member and --objects apply to --prior union only, not convex/],
     ['a union member that is a union', ['--unaries', file('unaries.png'), '--prior', 'union', '--member', 'union'], /--member.*'union' is invalid/],

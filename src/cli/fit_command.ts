@@ -86,21 +86,21 @@ async function readData(flags: FitFlags): Promise<{ data: LikelihoodData; first:
       if (m.width !== maps[0]!.width || m.height !== maps[0]!.height) throw new InputError(`--frames ${flags.frames![i]} is ${m.width}x${m.height}, ${flags.frames![0]} is ${maps[0]!.width}x${maps[0]!.height}; frames must share one size`);
     });
     if (new Set(times).size !== times.length) throw new InputError(`--frame-times must be distinct, got ${times.join(',')}`);
-    return { data: framesAt(maps, times), first: maps[0]!, label: flags.frames[0]! };
+    return { data: framesAt(maps, times), first: maps[0]!, label: `--frames ${flags.frames[0]!}` };
   }
   if (!flags.unaries) throw new InputError('missing --unaries <file> (or --frames <files>)');
   if (flags.frameTimes) throw new InputError('--frame-times applies to --frames only');
   const unaries = await readUnaries(flags.unaries);
   if (!flags.depth) {
     if (flags.times) throw new InputError('--times applies to --frames only');
-    return { data: unaries, first: unaries, label: flags.unaries };
+    return { data: unaries, first: unaries, label: `--unaries ${flags.unaries}` };
   }
   const depth = await readDepth(flags.depth);
   if (depth.width !== unaries.width || depth.height !== unaries.height) {
     throw new InputError(`--depth ${flags.depth} is ${depth.width}x${depth.height} but --unaries ${flags.unaries} is ${unaries.width}x${unaries.height}; they must be the same size`);
   }
   if (flags.times) throw new InputError('--times applies to --frames only');
-  return { data: liftedByDepth(unaries, depth.data), first: unaries, label: flags.unaries };
+  return { data: liftedByDepth(unaries, depth.data), first: unaries, label: `--unaries ${flags.unaries}` };
 }
 
 /** Where the mask of time t goes: --out with {t} replaced, or with _t<t> before its extension. */
