@@ -112,6 +112,8 @@ const kinds: Array<[string, PriorConfigInput, SyntheticCase]> = [
   ['rotation k=5 (occluded starfish)', { kind: 'rotation', folds: 5 }, occludedStar({ seed: 0 })],
   ['periodic (perforated sheet)', 'periodic', perforatedSheet({ seed: 0 })],
   ['union of 2 convex (two ellipses)', { kind: 'union', count: 2 }, twoOccludedEllipses({ seed: 0 })],
+  // The heaviest kind: G (3x130 ICNN) behind 12 coupling blocks, two training stages.
+  ['path-connected (occluded starfish)', 'pc', occludedStar({ seed: 0 })],
 ];
 for (const [name, config, scene] of kinds) fits.push(await timeFit(name, scene.unaries, scene.truth, {}, config));
 
