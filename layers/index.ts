@@ -15,3 +15,4 @@ export { AffineCoupling, type AffineCouplingArgs } from './affine_coupling.js';
 export { ActNorm } from './act_norm.js';
 export { InvertibleLinear, type InvertibleLinearArgs } from './invertible_linear.js';
 export { isFlowLayer, type FlowLayer } from './flow_layer.js';
+export { invertMatrix, luDecompose, rowTimesMatrix } from './small_matrix.js';

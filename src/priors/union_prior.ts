@@ -77,10 +77,22 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
     const slices = isSliceStack(data) ? data.slices.map((s) => s.map) : [data];
     const mean = new Float32Array(data.height * data.width);
     for (const m of slices) for (let p = 0; p < mean.length; p++) mean[p]! += m.data[p]! / slices.length;
-    const regions = foregroundComponents(probabilityMap(data.height, data.width, mean));
-    const restrict = (m: ProbabilityMap, region: Int32Array) => {
+    this.initializeFromRegions(data, foregroundComponents(probabilityMap(data.height, data.width, mean)), seed);
+  }
+
+  /**
+   * Member i starts on region i of the image (pixel indices, or a 0/1 mask per pixel):
+   * the data restricted to it (every slice of a stack). Use it to seed members from
+   * prompts (a box or circle per object) where objects touch and the map's own
+   * regions merge them. Members without a region start on the whole data.
+   */
+  initializeFromRegions(data: LikelihoodData, regions: ReadonlyArray<Int32Array | Uint8Array>, seed = 0): void {
+    const pixels = data.height * data.width;
+    const restrict = (m: ProbabilityMap, region: Int32Array | Uint8Array) => {
+      if (region instanceof Uint8Array && region.length !== pixels) throw new RangeError(`region mask has ${region.length} values for ${pixels} pixels`);
       const only = new Float32Array(m.data.length);
-      for (const p of region) only[p] = m.data[p]!;
+      if (region instanceof Uint8Array) region.forEach((v, p) => (only[p] = v ? m.data[p]! : 0));
+      else for (const p of region) only[p] = m.data[p]!;
       return probabilityMap(m.height, m.width, only);
     };
     this.members.forEach((member, i) => {
@@ -121,7 +133,9 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
       const lowest = Math.min(...scores.map((s) => s[i]!));
       if (Math.abs(union[i]! - lowest) > UNION_TOLERANCE * (1 + Math.abs(lowest))) violations++;
     }
-    const property = `union of ${this.config.count} ${this.config.member.kind} priors: F = min of the members, each certified (${memberCerts[0]!.property})`;
+    // An empty member keeps the guarantee (the union of fewer sets) but usually means a failed fit: say so.
+    const empty = memberCerts.filter((c) => c.checked === 0).length;
+    const property = `union of ${this.config.count} ${this.config.member.kind} priors: F = min of the members, each certified (${memberCerts[0]!.property})${empty ? `; ${empty} member(s) empty in the checked range` : ''}`;
     return { property, checked: samples + memberCerts.reduce((a, c) => a + c.checked, 0), violations, passed: violations === 0 };
   }
 
