@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import {
   createPrior, evaluateMask, fitPrior, initBackend, iou, probabilityToRgb, thresholdMap, writeMask, writeOverlay, writeRgb,
-  type PriorConfigInput, type ProbabilityMap, type RgbImage,
+  type Certificate, type FitOptions, type FitStats, type ImplicitPrior, type PriorConfigInput, type ProbabilityMap, type RgbImage,
 } from '../src/index.js';
 
 export interface PhotoExample {
@@ -14,6 +14,21 @@ export interface PhotoExample {
   unaries: ProbabilityMap;
   prior: PriorConfigInput;
   outDir: string;
+  /** fitPrior options (seed 0 unless given). */
+  fit?: FitOptions;
+  /** Sets the starting parameters instead of the prior's data-dependent start (the fit then keeps them). */
+  initialize?: (prior: ImplicitPrior) => void;
+  /** Called with the fitted prior and its mask before the prior is disposed: for measurements and outputs of its own. */
+  inspect?: (prior: ImplicitPrior, mask: Uint8Array) => void | Promise<void>;
+}
+
+/** What runPhotoExample measured, for examples that print more. */
+export interface PhotoResult {
+  /** The prior's mask on the photo's grid (1 = foreground). */
+  mask: Uint8Array;
+  /** The likelihood map thresholded at 0.5. */
+  thresholded: Uint8Array;
+  fit: FitStats & { certificate: Certificate };
 }
 
 /**
@@ -21,15 +36,20 @@ export interface PhotoExample {
  * the thresholded mask and the prior's mask (as overlays on the photo) to `outDir`,
  * and print what was measured.
  */
-export async function runPhotoExample(ex: PhotoExample): Promise<void> {
+export async function runPhotoExample(ex: PhotoExample): Promise<PhotoResult> {
   const backend = await initBackend();
   mkdirSync(ex.outDir, { recursive: true });
   const kind = typeof ex.prior === 'string' ? ex.prior : ex.prior.kind;
   const thresholded = thresholdMap(ex.unaries);
   const prior = createPrior(ex.prior, { seed: 0 });
-  const fit = await fitPrior(prior, ex.unaries, { seed: 0 });
+  ex.initialize?.(prior);
+  const { prior: _, ...fit } = await fitPrior(prior, ex.unaries, { seed: 0, ...ex.fit, ...(ex.initialize ? { initialize: false } : {}) });
   const mask = evaluateMask(prior, ex.photo.height, ex.photo.width);
-  prior.dispose();
+  try {
+    await ex.inspect?.(prior, mask);
+  } finally {
+    prior.dispose();
+  }
 
   const file = (suffix: string) => path.join(ex.outDir, `${ex.name}_${suffix}.png`);
   await writeRgb(file('unaries'), probabilityToRgb(ex.unaries));
@@ -45,6 +65,7 @@ export async function runPhotoExample(ex: PhotoExample): Promise<void> {
   console.log(`foreground pixels: thresholded unaries ${count(thresholded)}, ${kind} prior ${count(mask)}; IoU between them ${iou(thresholded, mask).toFixed(3)}`);
   console.log(`certificate: ${certificate.property}: ${certificate.violations} violations in ${certificate.checked} checks -> ${certificate.passed ? 'passed' : 'FAILED'}`);
   console.log(`wrote ${path.relative(process.cwd(), ex.outDir)}/${ex.name}_{unaries,threshold_overlay,${kind}_overlay,${kind}_mask}.png`);
+  return { mask, thresholded, fit };
 }
 
 /** A likelihood map from a per-pixel colour score: p = sigmoid(score(r, g, b)). */
