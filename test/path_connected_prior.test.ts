@@ -6,7 +6,7 @@ import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
 import { PathConnectedPrior } from '../src/priors/path_connected_prior.js';
-import { resolvePriorConfig, type PathConnectedPriorConfig } from '../src/priors/prior_config.js';
+import { resolvePriorConfig, type PathConnectedPriorConfig, type PriorConfigInput } from '../src/priors/prior_config.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { framesAt } from '../src/slice_stack.js';
 import { movingDisc, occludedStar } from '../src/synthetic.js';
@@ -65,6 +65,22 @@ describe('path-connected prior (G o D o T)', () => {
     expect(fit.certificate.passed).toBe(true);
     expect(connectedComponents(mask, 128, 128, 8)).toHaveLength(1);
     prior.dispose();
+  }, 180_000);
+
+  it('flowDecay trades shape freedom for convexity: large decay fits like the convex prior, none follows the arms', async () => {
+    const c = occludedStar({ height: 96, width: 96, seed: 2 });
+    const mask = async (config: PriorConfigInput) => {
+      const prior = createPrior(config, { seed: 0 });
+      await fitPrior(prior, c.unaries, { seed: 0, maxSteps: 400 });
+      const m = evaluateMask(prior, 96, 96);
+      prior.dispose();
+      return m;
+    };
+    const convex = await mask('convex');
+    const free = await mask({ kind: 'pc', flowDecay: 0 });
+    const stiff = await mask({ kind: 'pc', flowDecay: 100 });
+    expect(iou(free, c.truth)).toBeGreaterThan(iou(stiff, c.truth) + 0.05);
+    expect(iou(stiff, convex)).toBeGreaterThan(iou(free, convex) + 0.05);
   }, 180_000);
 
   it('predicts unseen frames of a moving object (temporal super-resolution), one blob per frame', async () => {
