@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels } from './wasm_training_kernels.js';
 import { registerFileRouters } from './io/file_router.js';
 
 /**
@@ -38,6 +39,7 @@ async function tryActivate(choice: BackendChoice): Promise<BackendInfo | null> {
     if (choice === 'wasm') {
       await import('@tensorflow/tfjs-backend-wasm');
       if (!(await tf.setBackend('wasm'))) return null;
+      registerWasmTrainingKernels();
       await tf.ready();
       const simd = tf.env().getBool('WASM_HAS_SIMD_SUPPORT');
       const threads = tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT');
