@@ -216,3 +216,42 @@ export function planeInDepth(options: OccludedEllipseOptions = {}): { unaries: P
   }
   return { unaries: probabilityMap(height, width, data), depth, truth };
 }
+
+/**
+ * A scribble-setting case (Appendix B of the paper), small enough for tests: an image
+ * (channels: intensity, x, y) of a bright ellipse crossed by a dark bar (an occluder
+ * that reads as background), with scribbles: foreground strokes on both sides of the
+ * bar, background strokes around the ellipse. `labels` / `weights` are the strokes
+ * (weight 1 on scribbled pixels, 0 elsewhere); `truth` is the whole ellipse.
+ */
+export function scribbledEllipse(options: OccludedEllipseOptions = {}): { height: number; width: number; image: Float32Array; labels: Float32Array; weights: Float32Array; truth: Uint8Array } {
+  const rng = seedrandom(`scribbled-${options.seed ?? 0}`);
+  const height = options.height ?? 32;
+  const width = options.width ?? 32;
+  const coords = gridCoordinates(height, width);
+  const a = 0.55 + 0.1 * rng();
+  const b = 0.35 + 0.08 * rng();
+  const barX = 0.1 * (rng() - 0.5);
+  const n = height * width;
+  const image = new Float32Array(n * 3);
+  const labels = new Float32Array(n);
+  const weights = new Float32Array(n);
+  const truth = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const inside = (x / a) ** 2 + (y / b) ** 2 <= 1;
+    const bar = Math.abs(x - barX) < 0.12;
+    truth[i] = inside ? 1 : 0;
+    image[3 * i] = (inside && !bar ? 0.75 : 0.3) + 0.1 * (rng() - 0.5);
+    image[3 * i + 1] = x;
+    image[3 * i + 2] = y;
+    const fgStroke = Math.abs(y) < 0.05 && ((x > -0.7 * a && x < barX - 0.2) || (x > barX + 0.2 && x < 0.7 * a));
+    const bgStroke = (Math.abs(Math.abs(y) - 0.75) < 0.05 && Math.abs(x) < 0.8) || (Math.abs(Math.abs(x) - 0.85) < 0.05 && Math.abs(y) < 0.8);
+    if (fgStroke || bgStroke) {
+      labels[i] = fgStroke ? 1 : 0;
+      weights[i] = 1;
+    }
+  }
+  return { height, width, image, labels, weights, truth };
+}

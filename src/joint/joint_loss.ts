@@ -1,0 +1,35 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * The weak-label loss of a segmentation net that outputs foreground probabilities:
+ * binary cross-entropy averaged over the labelled pixels (weight > 0; weights also
+ * scale pixels), so unlabelled pixels of sparse labels (scribbles, points) add nothing.
+ */
+export function weightedBinaryCrossEntropy(labels: tf.Tensor, probabilities: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const p = tf.clipByValue(probabilities, 1e-6, 1 - 1e-6);
+    const bce = tf.neg(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))));
+    if (!weights) return tf.mean(bce) as tf.Scalar;
+    return tf.div(tf.sum(tf.mul(weights, bce)), tf.maximum(tf.sum(weights), 1e-6)) as tf.Scalar;
+  });
+}
+
+/** Eq. 12's distance: the mean squared difference between the net's output and the prior's probability map. */
+export function agreementPenalty(net: tf.Tensor, prior: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => tf.mean(tf.squaredDifference(net, prior)) as tf.Scalar);
+}
+
+/**
+ * How much of the penalty enters the net's loss:
+ * - a number: that fixed weight;
+ * - 'soft-clip' (eq. 17): L_weak / MSE when MSE > L_weak, else 1, so the penalty never
+ *   outweighs the weak labels (computed from the values, without gradient through it);
+ * and 0 during the first `warmupSteps` steps.
+ */
+export type AlphaSchedule = number | 'soft-clip';
+
+export function alphaValue(alpha: AlphaSchedule, weakLoss: number, mse: number, step: number, warmupSteps: number): number {
+  if (step < warmupSteps) return 0;
+  if (alpha === 'soft-clip') return mse > weakLoss && mse > 0 ? weakLoss / mse : 1;
+  return alpha;
+}

@@ -1,0 +1,45 @@
+import * as tf from '@tensorflow/tfjs';
+import type { StoredTensor } from './prior_state.js';
+
+export interface AdamMoments {
+  firstMoment: Record<string, StoredTensor>;
+  secondMoment: Record<string, StoredTensor>;
+}
+
+/**
+ * Adam whose moments live outside it: one training example's prior is updated with
+ * that example's own moments and step count (loaded from the store), so resuming a
+ * sample continues exactly where its last step stopped. Same update as PyTorch's
+ * Adam (bias-corrected, eps outside the square root).
+ */
+export class PerSampleAdam {
+  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {}
+
+  /**
+   * Applies one step to `variables` (keyed like `grads`) with the moments in `state`
+   * at step number `step` (1-based: the step being taken), and returns the new moments.
+   */
+  apply(variables: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, state: AdamMoments, step: number): AdamMoments {
+    const firstMoment: Record<string, StoredTensor> = {};
+    const secondMoment: Record<string, StoredTensor> = {};
+    const c1 = 1 - this.beta1 ** step;
+    const c2 = 1 - this.beta2 ** step;
+    for (const [key, g] of Object.entries(grads)) {
+      const v = variables[key];
+      const m0 = state.firstMoment[key];
+      const v0 = state.secondMoment[key];
+      if (!v || !m0 || !v0) throw new Error(`PerSampleAdam: no variable or moments for ${key}`);
+      const [m, s] = tf.tidy(() => {
+        const m1 = tf.add(tf.mul(this.beta1, tf.tensor(m0.values, m0.shape)), tf.mul(1 - this.beta1, g));
+        const s1 = tf.add(tf.mul(this.beta2, tf.tensor(v0.values, v0.shape)), tf.mul(1 - this.beta2, tf.square(g)));
+        const update = tf.div(tf.mul(this.learningRate / c1, m1), tf.add(tf.sqrt(tf.div(s1, c2)), this.epsilon));
+        v.assign(tf.sub(v, update));
+        return [m1, s1];
+      });
+      firstMoment[key] = { shape: [...m.shape], values: m.dataSync() as Float32Array };
+      secondMoment[key] = { shape: [...s.shape], values: s.dataSync() as Float32Array };
+      tf.dispose([m, s]);
+    }
+    return { firstMoment, secondMoment };
+  }
+}

@@ -1,0 +1,197 @@
+import * as tf from '@tensorflow/tfjs';
+import seedrandom from 'seedrandom';
+import { gridCoordinates } from '../coordinates.js';
+import { probabilityMap } from '../probability_map.js';
+import { createPrior } from '../priors/create_prior.js';
+import type { ImplicitPrior } from '../priors/implicit_prior.js';
+import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from '../priors/prior_config.js';
+import { PerSampleAdam } from './per_sample_adam.js';
+import { initialState, readWeights, weightKey, writeWeights } from './prior_parameters.js';
+import type { PriorState, PriorStore } from './prior_state.js';
+
+/** Scores are clipped before the sigmoid, as in fitPrior (denormals slow wasm down 4x). */
+const SCORE_CLIP = 20;
+
+export interface PerSamplePriorOptions {
+  /** Adam learning rate of every sample's prior. */
+  learningRate: number;
+  /** Prior optimiser steps per visit of a sample (the net takes one). */
+  stepsPerVisit: number;
+  /** Random pixels per prior step (the whole grid when the image has fewer). */
+  points: number;
+  seed: number;
+}
+
+/**
+ * The priors nu_i of eq. 12, one per training example, kept in a PriorStore: one
+ * working prior (one tfjs model) into which each sample's parameters are loaded in
+ * turn. A sample seen for the first time starts from the data-dependent
+ * initialisation on the net's current output for it.
+ */
+export class PerSamplePriors {
+  readonly config: PriorConfig;
+  readonly prior: ImplicitPrior;
+  private readonly adam: PerSampleAdam;
+  private readonly rng: () => number;
+  private grids = new Map<string, tf.Tensor2D>();
+
+  constructor(config: PriorConfigInput, readonly store: PriorStore, readonly options: PerSamplePriorOptions) {
+    this.config = resolvePriorConfig(config);
+    if (this.config.kind !== 'union' && this.config.inputDim !== 2) throw new RangeError('joint training uses 2-D priors (one per image)');
+    this.prior = createPrior(this.config, { seed: options.seed });
+    this.adam = new PerSampleAdam(options.learningRate);
+    this.rng = seedrandom(`joint-${options.seed}`);
+  }
+
+  /** Frame coordinates of an H x W grid, as a tensor (cached per size). */
+  grid(height: number, width: number): tf.Tensor2D {
+    const key = `${height}x${width}`;
+    let g = this.grids.get(key);
+    if (!g) {
+      g = tf.tensor2d(gridCoordinates(height, width), [height * width, 2]);
+      this.grids.set(key, g);
+    }
+    return g;
+  }
+
+  /**
+   * The stored state of each id; ids never seen start from their map in `netMaps`
+   * (called only when some id is new: [N, H, W] foreground probabilities).
+   */
+  async states(ids: string[], netMaps: () => Float32Array[], height: number, width: number): Promise<PriorState[]> {
+    const loaded = await Promise.all(ids.map((id) => this.store.load(id)));
+    if (loaded.every((s) => s !== undefined)) return loaded as PriorState[];
+    const maps = netMaps();
+    return loaded.map((s, i) => {
+      if (s) return s;
+      this.prior.initializeFromData?.(probabilityMap(height, width, maps[i]!), this.options.seed);
+      return initialState(this.prior);
+    });
+  }
+
+  /** The prior's foreground probability sigma(-F) on the H x W grid for each state: [N, H, W, 1]. */
+  probabilityMaps(states: PriorState[], height: number, width: number): tf.Tensor4D {
+    const grid = this.grid(height, width);
+    const maps = states.map((s) => {
+      writeWeights(this.prior, s.weights, 'prior state');
+      return tf.tidy(() => tf.sigmoid(tf.neg(tf.clipByValue(this.prior.score(grid), -SCORE_CLIP, SCORE_CLIP))));
+    });
+    const out = tf.tidy(() => tf.reshape(tf.stack(maps), [states.length, height, width, 1]) as tf.Tensor4D);
+    tf.dispose(maps);
+    return out;
+  }
+
+  /**
+   * Updates each sample's prior towards the net's output `targets` ([N, H, W, 1],
+   * held fixed): `stepsPerVisit` Adam steps on the mean squared difference at random
+   * pixels, plus, with `weak`, the binary cross-entropy of the prior on the weak labels
+   * (the paper's scribble loss, eq. 13: BCE(G(w_s), s) anchors the prior to the labels
+   * themselves, so net and prior cannot drift off together), with the constraint
+   * projection after each step; saves the states. Returns the mean squared
+   * difference before the update.
+   */
+  async update(ids: string[], states: PriorState[], targets: tf.Tensor4D, weak?: { labels: tf.Tensor4D; weights?: tf.Tensor4D }): Promise<number> {
+    const [, height, width] = targets.shape;
+    const pixels = height * width;
+    const grid = this.grid(height, width);
+    const variables = Object.fromEntries(this.prior.model.trainableWeights.map((w) => [weightKey(w), w.read() as tf.Variable]));
+    const column = (t: tf.Tensor4D, i: number) => tf.reshape(tf.slice(t, [i, 0, 0, 0], [1, height, width, 1]), [pixels, 1]) as tf.Tensor2D;
+    const score = (pts: tf.Tensor2D) => tf.sigmoid(tf.neg(tf.clipByValue(this.prior.score(pts), -SCORE_CLIP, SCORE_CLIP)));
+    let before = 0;
+    for (let i = 0; i < ids.length; i++) {
+      let state = states[i]!;
+      writeWeights(this.prior, state.weights, `prior of sample ${ids[i]}`);
+      const target = tf.tidy(() => column(targets, i));
+      const balance = classBalance(target);
+      const labelled = weak ? this.labelledPixels(weak, i, column) : null;
+      for (let k = 0; k < this.options.stepsPerVisit; k++) {
+        const picks = this.pickPixels(pixels);
+        const { value, grads } = tf.tidy(() => {
+          const pts = (picks ? tf.gather(grid, picks) : grid) as tf.Tensor2D;
+          const goal = picks ? tf.gather(target, picks) : target;
+          const w = picks ? tf.gather(balance, picks) : balance;
+          let kept: tf.Tensor | null = null;
+          const out = tf.variableGrads(() => {
+            const d = tf.squaredDifference(score(pts), goal);
+            kept = tf.keep(tf.mean(d));
+            const mse = tf.mean(tf.mul(w, d)) as tf.Scalar;
+            if (!labelled) return mse;
+            const p = tf.clipByValue(score(labelled.points), 1e-6, 1 - 1e-6);
+            const y = labelled.labels;
+            const bce = tf.div(tf.sum(tf.mul(labelled.weights, tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))))))), labelled.total);
+            return tf.add(mse, bce) as tf.Scalar;
+          }, Object.values(variables));
+          tf.dispose(out.value);
+          return { value: kept! as tf.Tensor, grads: out.grads };
+        });
+        if (k === 0) before += value.dataSync()[0]!;
+        const keyed: Record<string, tf.Tensor> = {};
+        for (const [key, v] of Object.entries(variables)) keyed[key] = grads[v.name]!;
+        const moments = this.adam.apply(variables, keyed, state.optimizer, state.step + 1);
+        this.prior.applyConstraints();
+        state = { config: this.config, weights: readWeights(this.prior), optimizer: moments, step: state.step + 1 };
+        tf.dispose([value, ...Object.values(grads)]);
+        picks?.dispose();
+      }
+      tf.dispose([target, balance, ...(labelled ? [labelled.points, labelled.labels, labelled.weights, labelled.total] : [])]);
+      states[i] = state;
+      await this.store.save(ids[i]!, state);
+    }
+    return before / ids.length;
+  }
+
+  /** Sample i's labelled pixels (weight > 0): coordinates, labels, weights and their total; null when none. */
+  private labelledPixels(weak: { labels: tf.Tensor4D; weights?: tf.Tensor4D }, i: number, column: (t: tf.Tensor4D, i: number) => tf.Tensor2D): { points: tf.Tensor2D; labels: tf.Tensor2D; weights: tf.Tensor2D; total: tf.Scalar } | null {
+    const [, height, width] = weak.labels.shape;
+    const w = weak.weights ? tf.tidy(() => column(weak.weights!, i)) : tf.ones([height * width, 1]);
+    const wv = w.dataSync();
+    const idx: number[] = [];
+    for (let p = 0; p < wv.length; p++) if (wv[p]! > 0) idx.push(p);
+    if (idx.length === 0) {
+      w.dispose();
+      return null;
+    }
+    // At most `points` of them per step's evaluation (a dense label map is subsampled once).
+    const step = Math.max(1, Math.ceil(idx.length / this.options.points));
+    const keep = tf.tensor1d(idx.filter((_, k) => k % step === 0), 'int32');
+    const out = tf.tidy(() => ({
+      points: tf.gather(this.grid(height, width), keep) as tf.Tensor2D,
+      labels: tf.gather(column(weak.labels, i), keep) as tf.Tensor2D,
+      weights: tf.gather(w, keep) as tf.Tensor2D,
+      total: tf.sum(tf.gather(w, keep)) as tf.Scalar,
+    }));
+    tf.dispose([w, keep]);
+    return out;
+  }
+
+  /** Random pixel indices for one prior step, or null for the whole grid. */
+  private pickPixels(pixels: number): tf.Tensor1D | null {
+    if (pixels <= this.options.points) return null;
+    const idx = new Int32Array(this.options.points);
+    for (let k = 0; k < idx.length; k++) idx[k] = Math.floor(this.rng() * pixels);
+    return tf.tensor1d(idx, 'int32');
+  }
+
+  dispose(): void {
+    for (const g of this.grids.values()) g.dispose();
+    this.grids.clear();
+    this.prior.dispose();
+  }
+}
+
+
+/**
+ * Per-pixel weights that give the net's foreground (output >= 0.5) and background
+ * half of the objective each, as fitPrior's class balance does: without it a small
+ * object's prior shrinks towards the labelled core.
+ */
+function classBalance(target: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const fg = tf.cast(tf.greaterEqual(target, 0.5), 'float32');
+    const n = target.shape[0];
+    const nf = tf.sum(fg);
+    const wf = tf.div(n / 2, tf.maximum(nf, 1));
+    const wb = tf.div(n / 2, tf.maximum(tf.sub(n, nf), 1));
+    return tf.add(tf.mul(fg, wf), tf.mul(tf.sub(1, fg), wb)) as tf.Tensor2D;
+  });
+}
