@@ -1,8 +1,11 @@
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
-import { evaluateProbability } from '../src/priors/evaluate.js';
+import { evaluateMask, evaluateProbability } from '../src/priors/evaluate.js';
 import { probabilityMap } from '../src/probability_map.js';
 import { ImplicitPriorCallback } from '../src/joint/implicit_prior_callback.js';
 import { withImplicitPrior, type JointSample } from '../src/joint/implicit_prior_trainer.js';
@@ -108,6 +111,35 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     expect(joint.agreement[1]!).toBeGreaterThan(joint.agreement[0]!);
     expect(joint.agreement[1]!).toBeGreaterThan(0.9);
   }, 120_000);
+
+  it('sequential mode (eq. 15): the net alone, then each prior fitted to its fixed output, fills what the net misses', async () => {
+    const s = scribbledEllipse({ height: 32, width: 32, seed: 1 });
+    const model = fcn(32, 32);
+    const store = new MemoryPriorStore();
+    const trainer = withImplicitPrior(model, 'convex', { store, optimizer: tf.train.adam(0.02) });
+    const sample = sampleOf(s);
+    expect(await trainer.fitSequential([sample], { epochs: 200 })).toEqual(['img0']);
+    const netIou = iou(netMask(model, sample), s.truth);
+    writeWeights(trainer.priors.prior, (await store.load('img0'))!.weights, 'test');
+    const priorIou = iou(evaluateMask(trainer.priors.prior, 32, 32), s.truth);
+    expect(priorIou).toBeGreaterThan(netIou + 0.05);
+    trainer.dispose();
+    tf.dispose([sample.xs, sample.ys, sample.weights!]);
+  }, 120_000);
+
+  it('logs its steps and epochs to TensorBoard (logDir): scalars and a net/prior image', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-joint-logs-'));
+    const s = scribbledEllipse({ height: 16, width: 16, seed: 2 });
+    const model = fcn(16, 16);
+    const trainer = withImplicitPrior(model, { kind: 'convex', width: 32 }, { logDir: dir, imageEvery: 2, warmupSteps: 1 });
+    await trainer.fit([sampleOf(s, 'a'), sampleOf(s, 'b')], { epochs: 2 });
+    await trainer.close();
+    const files = readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.'));
+    expect(files).toHaveLength(1);
+    const bytes = readFileSync(path.join(dir, files[0]!)).toString('latin1');
+    for (const tag of ['batch_loss', 'batch_prior_loss', 'batch_alpha', 'batch_agreement_iou', 'batch_agreement_mse', 'epoch_weak_loss', 'net_red_prior_green']) expect(bytes).toContain(tag);
+    expect(bytes).toContain('\x89PNG');
+  });
 
   it('works inside a user\'s own model.fitDataset loop (ImplicitPriorCallback)', async () => {
     const samples = [0, 1, 2].map((seed) => scribbledEllipse({ height: 16, width: 16, seed }));

@@ -6,7 +6,8 @@ import { alphaValue, agreementPenalty, weightedBinaryCrossEntropy, type AlphaSch
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
 import { initialState } from './prior_parameters.js';
-import type { PriorStore } from './prior_state.js';
+import type { PriorState, PriorStore } from './prior_state.js';
+import { SummaryWriter } from '../../callbacks/summary_writer.js';
 
 /** One training example: its id (the key of its prior in the store), input, weak labels and optional per-pixel weights. */
 export interface JointSample {
@@ -56,6 +57,14 @@ export interface ImplicitPriorOptions {
    */
   priorWeakLabels?: boolean;
   seed?: number;
+  /**
+   * TensorBoard log directory: every step's logs as scalars `batch_<key>` (loss,
+   * weak_loss, prior_loss, alpha, agreement_iou, agreement_mse), each epoch's means as
+   * `epoch_<key>`, and every `imageEvery` steps an image of the batch's first sample:
+   * red = the net's foreground probability, green = the prior's (yellow where they agree).
+   */
+  logDir?: string;
+  imageEvery?: number;
 }
 
 export interface JointFitOptions {
@@ -78,7 +87,7 @@ export interface JointStepLogs {
   [key: string]: number;
 }
 
-export const JOINT_DEFAULTS = { beta: 1, alpha: 1 as AlphaSchedule, warmupSteps: 0, priorLearningRate: 1e-2, priorStepsPerVisit: 5, priorPoints: 4096, priorWeakLabels: true, seed: 0 };
+export const JOINT_DEFAULTS = { imageEvery: 50, beta: 1, alpha: 1 as AlphaSchedule, warmupSteps: 0, priorLearningRate: 1e-2, priorStepsPerVisit: 5, priorPoints: 4096, priorWeakLabels: true, seed: 0 };
 
 /**
  * Joint training of a segmentation net with per-sample implicit priors (eq. 12):
@@ -95,6 +104,7 @@ export class ImplicitPriorTrainer {
   private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorOptions;
   /** Net steps taken (for the warm-up). */
   step = 0;
+  private readonly writer: SummaryWriter | null;
 
   constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
     this.opts = { ...JOINT_DEFAULTS, ...options };
@@ -104,6 +114,7 @@ export class ImplicitPriorTrainer {
     if (out.length !== 4 || out[3] !== 1) throw new RangeError(`the model must output [batch, height, width, 1] foreground probabilities, its output shape is [${out.join(', ')}]`);
     this.store = this.opts.store ?? new MemoryPriorStore();
     this.optimizer = this.opts.optimizer ?? tf.train.adam(1e-3);
+    this.writer = this.opts.logDir ? new SummaryWriter(this.opts.logDir) : null;
     this.priors = new PerSamplePriors(prior, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
   }
 
@@ -155,11 +166,33 @@ export class ImplicitPriorTrainer {
       priorMaps.dispose();
       // The priors follow the net (held fixed) and the weak labels (eq. 13); beta would only scale their step, which Adam undoes.
       const priorLoss = await this.priors.update(ids, states, netOut, this.opts.priorWeakLabels ? { labels: ys, ...(weights ? { weights } : {}) } : undefined);
+      const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: agreementIou, agreement_mse: mse };
+      if (this.writer && (this.step - 1) % this.opts.imageEvery === 0) await this.logImage(netOut, states[0]!, height, width);
       netOut.dispose();
-      return { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: agreementIou, agreement_mse: mse };
+      this.logScalars('batch', logs, this.step);
+      return logs;
     } finally {
       tf.dispose([xs, ys, ...(weights ? [weights] : [])]);
     }
+  }
+
+  /** Finite values only: NaN marks a log that has no value in this step (no prior in the warm-up). */
+  private logScalars(prefix: string, logs: Record<string, number>, step: number): void {
+    if (!this.writer) return;
+    for (const [key, value] of Object.entries(logs)) if (Number.isFinite(value)) this.writer.scalar(`${prefix}_${key}`, value, step);
+  }
+
+  /** The first sample of the batch: red = net, green = prior foreground probability. */
+  private async logImage(netOut: tf.Tensor4D, state: PriorState, height: number, width: number): Promise<void> {
+    const prior = this.priors.probabilityMaps([state], height, width);
+    const [net, mine] = [tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]).dataSync(), prior.dataSync()];
+    prior.dispose();
+    const rgb = new Uint8Array(height * width * 3);
+    for (let i = 0; i < height * width; i++) {
+      rgb[3 * i] = Math.round(255 * Math.min(1, Math.max(0, net[i]!)));
+      rgb[3 * i + 1] = Math.round(255 * mine[i]!);
+    }
+    await this.writer!.image('net_red_prior_green', rgb, width, height, this.step);
   }
 
   private setNetLearningRate(rate: number): void {
@@ -175,7 +208,9 @@ export class ImplicitPriorTrainer {
     const loss = total.dataSync()[0]!;
     total.dispose();
     this.step++;
-    return { loss, weak_loss: loss, prior_loss: NaN, alpha: 0, agreement_iou: NaN, agreement_mse: NaN };
+    const logs = { loss, weak_loss: loss, prior_loss: NaN, alpha: 0, agreement_iou: NaN, agreement_mse: NaN };
+    this.logScalars('batch', logs, this.step);
+    return logs;
   }
 
   /**
@@ -220,6 +255,8 @@ export class ImplicitPriorTrainer {
       if (pending.length > 0) await run();
       const epochLogs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(batches, 1)]));
       history.push(epochLogs);
+      this.logScalars('epoch', epochLogs, epoch + 1);
+      await this.writer?.flush();
       for (const cb of callbacks) await cb.onEpochEnd(epoch, epochLogs);
     }
     for (const cb of callbacks) await cb.onTrainEnd();
@@ -253,7 +290,14 @@ export class ImplicitPriorTrainer {
     return ids;
   }
 
+  /** Frees the priors' tensors and closes the TensorBoard log. */
+  async close(): Promise<void> {
+    await this.writer?.close();
+    this.priors.dispose();
+  }
+
   dispose(): void {
+    void this.writer?.close();
     this.priors.dispose();
   }
 }
