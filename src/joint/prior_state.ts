@@ -1,10 +1,7 @@
 import type { PriorConfig } from '../priors/prior_config.js';
+import type { StoredTensor } from '../priors/prior_weights.js';
 
-/** One named tensor's values, row-major. */
-export interface StoredTensor {
-  shape: number[];
-  values: Float32Array;
-}
+export type { StoredTensor } from '../priors/prior_weights.js';
 
 /**
  * Everything that makes one training example's prior resumable: which prior it is
