@@ -255,3 +255,65 @@ export function scribbledEllipse(options: OccludedEllipseOptions = {}): { height
   }
   return { height, width, image, labels, weights, truth };
 }
+
+/**
+ * A photo-like scribble case with ground truth, for the scribble benchmark: a convex
+ * object (a rotated ellipse or rounded polygon) of one colour with texture, on a
+ * background of another colour with texture and clutter of the object's colour, a
+ * bar of background colour across the object (an occluder), and scribbles derived from
+ * the truth: a foreground stroke along the object's long axis (inside, on both sides
+ * of the bar), a background stroke around it. RGB in [0, 1], row-major.
+ */
+export function scribbleScene(options: OccludedEllipseOptions = {}): { height: number; width: number; rgb: Float32Array; labels: Float32Array; weights: Float32Array; truth: Uint8Array } {
+  const rng = seedrandom(`scribble-scene-${options.seed ?? 0}`);
+  const height = options.height ?? 48;
+  const width = options.width ?? 48;
+  const coords = gridCoordinates(height, width);
+  const cx = 0.2 * (rng() - 0.5);
+  const cy = 0.2 * (rng() - 0.5);
+  const a = 0.45 + 0.15 * rng();
+  const b = 0.3 + 0.1 * rng();
+  const theta = Math.PI * rng();
+  const sides = rng() < 0.5 ? 0 : 5 + Math.floor(3 * rng());
+  const [ct, st] = [Math.cos(theta), Math.sin(theta)];
+  const local = (x: number, y: number) => [(x - cx) * ct + (y - cy) * st, -(x - cx) * st + (y - cy) * ct] as const;
+  const inside = (x: number, y: number) => {
+    const [u, v] = local(x, y);
+    if (sides === 0) return (u / a) ** 2 + (v / b) ** 2 <= 1;
+    // A regular polygon squashed to a x b: convex.
+    const angle = Math.atan2(v / b, u / a);
+    const sector = (2 * Math.PI) / sides;
+    const r = Math.cos(Math.PI / sides) / Math.cos(((angle % sector) + sector) % sector - Math.PI / sides);
+    return Math.hypot(u / a, v / b) <= r;
+  };
+  const hue = rng();
+  const colour = (h: number) => [0.5 + 0.4 * Math.cos(2 * Math.PI * h), 0.5 + 0.4 * Math.cos(2 * Math.PI * (h - 1 / 3)), 0.5 + 0.4 * Math.cos(2 * Math.PI * (h - 2 / 3))];
+  const [fgColour, bgColour] = [colour(hue), colour(hue + 0.35 + 0.3 * rng())];
+  const barOffset = 0.3 * (rng() - 0.5);
+  const clutter = [0, 1].map(() => ({ x: (rng() < 0.5 ? -1 : 1) * (0.75 + 0.15 * rng()), y: 1.6 * (rng() - 0.5), r: 0.08 + 0.06 * rng() }));
+  const n = height * width;
+  const rgb = new Float32Array(3 * n);
+  const labels = new Float32Array(n);
+  const weights = new Float32Array(n);
+  const truth = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const obj = inside(x, y);
+    const [u, v] = local(x, y);
+    const bar = Math.abs(u - barOffset * a) < 0.07;
+    const blob = clutter.some((c) => Math.hypot(x - c.x, y - c.y) < c.r);
+    truth[i] = obj ? 1 : 0;
+    const c = (obj && !bar) || blob ? fgColour : bgColour;
+    const texture = 0.12 * Math.sin(17 * x + 11 * y) + 0.1 * (rng() - 0.5);
+    for (let k = 0; k < 3; k++) rgb[3 * i + k] = Math.min(1, Math.max(0, c[k]! + texture));
+    const fgStroke = obj && !bar && Math.abs(v) < 0.05 && Math.abs(u) < 0.7 * a && Math.abs(u - barOffset * a) > 0.12;
+    const ring = Math.hypot(u / (a + 0.2), v / (b + 0.2));
+    const bgStroke = !obj && Math.abs(ring - 1) < 0.06;
+    if (fgStroke || bgStroke) {
+      labels[i] = fgStroke ? 1 : 0;
+      weights[i] = 1;
+    }
+  }
+  return { height, width, rgb, labels, weights, truth };
+}

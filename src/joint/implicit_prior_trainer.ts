@@ -46,6 +46,8 @@ export interface ImplicitPriorOptions {
   learningRateAfterWarmup?: number;
   /** Weak-label loss of (labels, net output, weights) (default: weighted binary cross-entropy). */
   loss?: (labels: tf.Tensor, output: tf.Tensor, weights?: tf.Tensor) => tf.Scalar;
+  /** A term added to the net's loss, from the model and the batch's input (e.g. the paper's gradient penalties, eq. 13). */
+  netRegularizer?: (model: tf.LayersModel, xs: tf.Tensor4D) => tf.Scalar;
   /** Per-sample prior: Adam learning rate, steps per visit, random pixels per step. */
   priorLearningRate?: number;
   priorStepsPerVisit?: number;
@@ -74,6 +76,26 @@ export interface JointFitOptions {
 }
 
 /** What one joint step measured (also the logs its callbacks receive). */
+/**
+ * Where one trainStep's time went, in milliseconds (for profiling, e.g. bench/bench.ts).
+ * In a warm-up or beta = 0 step only `net` (which then includes the scalars) and `total` are set.
+ */
+export interface JointStepTimings {
+  /** Stacking the batch, loading its priors from the store, and starting new ones from the net's output. */
+  load: number;
+  /** The priors' maps sigma(-F) on the grid, the penalty's targets. */
+  priorMaps: number;
+  /** The net's loss, gradient and optimiser step, and the agreement IoU. */
+  net: number;
+  /** PerSamplePriors.update: the priors' steps towards the net, and saving them to the store. */
+  priorUpdate: number;
+  /** TensorBoard (logDir): the net/prior image (every imageEvery steps), and the scalars. */
+  image: number;
+  scalars: number;
+  /** The whole step, stacking the batch included. */
+  total: number;
+}
+
 export interface JointStepLogs {
   /** The net's total loss: weak + beta * alpha * MSE. */
   loss: number;
@@ -104,6 +126,8 @@ export class ImplicitPriorTrainer {
   private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorOptions;
   /** Net steps taken (for the warm-up). */
   step = 0;
+  /** Timings of the last trainStep (a new object each step). */
+  lastTimings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
   private readonly writer: SummaryWriter | null;
 
   constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
@@ -120,6 +144,16 @@ export class ImplicitPriorTrainer {
 
   /** One joint step on a batch. */
   async trainStep(batch: JointSample[]): Promise<JointStepLogs> {
+    const timings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
+    this.lastTimings = timings;
+    const started = performance.now();
+    let mark = started;
+    const lap = (): number => {
+      const now = performance.now();
+      const ms = now - mark;
+      mark = now;
+      return ms;
+    };
     const ids = batch.map((s) => s.id);
     const xs = tf.stack(batch.map((s) => s.xs)) as tf.Tensor4D;
     const ys = tf.stack(batch.map((s) => s.ys)) as tf.Tensor4D;
@@ -130,12 +164,18 @@ export class ImplicitPriorTrainer {
       // starts after it, from a net that has learnt from the labels (not from random weights).
       // The same schedule with or without priors (beta = 0 is the baseline of a joint run).
       if (this.step === this.opts.warmupSteps && this.opts.learningRateAfterWarmup !== undefined) this.setNetLearningRate(this.opts.learningRateAfterWarmup);
-      if (this.step < this.opts.warmupSteps || this.opts.beta === 0) return await this.netOnlyStep(xs, ys, weights);
+      if (this.step < this.opts.warmupSteps || this.opts.beta === 0) {
+        const logs = await this.netOnlyStep(xs, ys, weights);
+        timings.net = lap();
+        return logs;
+      }
       const states = await this.priors.states(ids, () => tf.tidy(() => {
         const p = this.model.predict(xs) as tf.Tensor4D;
         return ids.map((_, i) => tf.slice(p, [i, 0, 0, 0], [1, height, width, 1]).dataSync() as Float32Array);
       }), height, width);
+      timings.load = lap();
       const priorMaps = this.priors.probabilityMaps(states, height, width);
+      timings.priorMaps = lap();
       const lossFn = this.opts.loss ?? weightedBinaryCrossEntropy;
       // Weak loss and MSE at the current net, for alpha (a value, no gradient through it).
       let output: tf.Tensor4D | null = null;
@@ -150,7 +190,8 @@ export class ImplicitPriorTrainer {
         weak = w.dataSync()[0]!;
         mse = m.dataSync()[0]!;
         alpha = alphaValue(this.opts.alpha, weak, mse, this.step, this.opts.warmupSteps);
-        return tf.add(w, tf.mul(this.opts.beta * alpha, m)) as tf.Scalar;
+        const total = tf.add(w, tf.mul(this.opts.beta * alpha, m)) as tf.Scalar;
+        return this.opts.netRegularizer ? tf.add(total, this.opts.netRegularizer(this.model, xs)) : total;
       }, true)!;
       const loss = total.dataSync()[0]!;
       total.dispose();
@@ -164,15 +205,20 @@ export class ImplicitPriorTrainer {
         return union > 0 ? inter / union : 1;
       });
       priorMaps.dispose();
+      timings.net = lap();
       // The priors follow the net (held fixed) and the weak labels (eq. 13); beta would only scale their step, which Adam undoes.
       const priorLoss = await this.priors.update(ids, states, netOut, this.opts.priorWeakLabels ? { labels: ys, ...(weights ? { weights } : {}) } : undefined);
       const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: agreementIou, agreement_mse: mse };
+      timings.priorUpdate = lap();
       if (this.writer && (this.step - 1) % this.opts.imageEvery === 0) await this.logImage(netOut, states[0]!, height, width);
+      timings.image = lap();
       netOut.dispose();
       this.logScalars('batch', logs, this.step);
+      timings.scalars = lap();
       return logs;
     } finally {
       tf.dispose([xs, ys, ...(weights ? [weights] : [])]);
+      timings.total = performance.now() - started;
     }
   }
 
@@ -204,7 +250,10 @@ export class ImplicitPriorTrainer {
   /** A step of the net on the weak labels alone (warm-up, or beta = 0): no prior is loaded or changed. */
   private async netOnlyStep(xs: tf.Tensor4D, ys: tf.Tensor4D, weights: tf.Tensor4D | undefined): Promise<JointStepLogs> {
     const lossFn = this.opts.loss ?? weightedBinaryCrossEntropy;
-    const total = this.optimizer.minimize(() => lossFn(ys, this.model.apply(xs, { training: true }) as tf.Tensor, weights), true)!;
+    const total = this.optimizer.minimize(() => {
+      const weak = lossFn(ys, this.model.apply(xs, { training: true }) as tf.Tensor, weights);
+      return this.opts.netRegularizer ? tf.add(weak, this.opts.netRegularizer(this.model, xs)) : weak;
+    }, true)!;
     const loss = total.dataSync()[0]!;
     total.dispose();
     this.step++;
@@ -274,7 +323,12 @@ export class ImplicitPriorTrainer {
     const ids: string[] = [];
     try {
       // The priors of the net-only epochs are not used; a throwaway store keeps them out of the user's.
-      await new ImplicitPriorTrainer(this.model, this.priors.config, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer }).fit(data, options);
+      const netOnly = new ImplicitPriorTrainer(this.model, this.priors.config, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer, logDir: undefined });
+      try {
+        await netOnly.fit(data, options);
+      } finally {
+        netOnly.dispose();
+      }
     } finally {
       this.opts.beta = beta;
     }

@@ -7,3 +7,4 @@ export { withImplicitPrior, ImplicitPriorTrainer, JOINT_DEFAULTS, type JointSamp
 export { ImplicitPriorCallback, type ImplicitPriorHookOptions } from './implicit_prior_callback.js';
 export { PerSamplePriors, type PerSamplePriorOptions } from './per_sample_priors.js';
 export { weightedBinaryCrossEntropy, agreementPenalty, alphaValue, type AlphaSchedule } from './joint_loss.js';
+export { writeWeights, readWeights, initialState, weightKey } from './prior_parameters.js';

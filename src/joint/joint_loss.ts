@@ -7,8 +7,7 @@ import * as tf from '@tensorflow/tfjs';
  */
 export function weightedBinaryCrossEntropy(labels: tf.Tensor, probabilities: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
-    const p = tf.clipByValue(probabilities, 1e-6, 1 - 1e-6);
-    const bce = tf.neg(tf.add(tf.mul(labels, tf.log(p)), tf.mul(tf.sub(1, labels), tf.log(tf.sub(1, p)))));
+    const bce = binaryCrossEntropy(labels, probabilities);
     if (!weights) return tf.mean(bce) as tf.Scalar;
     return tf.div(tf.sum(tf.mul(weights, bce)), tf.maximum(tf.sum(weights), 1e-6)) as tf.Scalar;
   });
@@ -32,4 +31,13 @@ export function alphaValue(alpha: AlphaSchedule, weakLoss: number, mse: number, 
   if (step < warmupSteps) return 0;
   if (alpha === 'soft-clip') return mse > weakLoss && mse > 0 ? weakLoss / mse : 1;
   return alpha;
+}
+
+/**
+ * Per-pixel binary cross-entropy of probabilities. The epsilon sits inside the logs
+ * instead of clipping p: a clipped p has zero gradient, so a net whose sigmoid
+ * saturated on its labels could never be moved again (by the prior term either).
+ */
+export function binaryCrossEntropy(labels: tf.Tensor, p: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => tf.neg(tf.add(tf.mul(labels, tf.log(tf.add(p, 1e-6))), tf.mul(tf.sub(1, labels), tf.log(tf.add(tf.sub(1, p), 1e-6))))));
 }

@@ -6,6 +6,7 @@ import { createPrior } from '../priors/create_prior.js';
 import type { ImplicitPrior } from '../priors/implicit_prior.js';
 import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from '../priors/prior_config.js';
 import { PerSampleAdam } from './per_sample_adam.js';
+import { binaryCrossEntropy } from './joint_loss.js';
 import { initialState, readWeights, weightKey, writeWeights } from './prior_parameters.js';
 import type { PriorState, PriorStore } from './prior_state.js';
 
@@ -116,9 +117,7 @@ export class PerSamplePriors {
             kept = tf.keep(tf.mean(d));
             const mse = tf.mean(tf.mul(w, d)) as tf.Scalar;
             if (!labelled) return mse;
-            const p = tf.clipByValue(score(labelled.points), 1e-6, 1 - 1e-6);
-            const y = labelled.labels;
-            const bce = tf.div(tf.sum(tf.mul(labelled.weights, tf.neg(tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))))))), labelled.total);
+            const bce = tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, score(labelled.points)))), labelled.total);
             return tf.add(mse, bce) as tf.Scalar;
           }, Object.values(variables));
           tf.dispose(out.value);
@@ -154,12 +153,12 @@ export class PerSamplePriors {
     // At most `points` of them per step's evaluation (a dense label map is subsampled once).
     const step = Math.max(1, Math.ceil(idx.length / this.options.points));
     const keep = tf.tensor1d(idx.filter((_, k) => k % step === 0), 'int32');
-    const out = tf.tidy(() => ({
-      points: tf.gather(this.grid(height, width), keep) as tf.Tensor2D,
-      labels: tf.gather(column(weak.labels, i), keep) as tf.Tensor2D,
-      weights: tf.gather(w, keep) as tf.Tensor2D,
-      total: tf.sum(tf.gather(w, keep)) as tf.Scalar,
-    }));
+    const out = tf.tidy(() => {
+      const labels = tf.gather(column(weak.labels, i), keep) as tf.Tensor2D;
+      // Each class of labels carries half of the term: background scribbles are usually far more pixels, and alone they empty the prior.
+      const weights = tf.mul(tf.gather(w, keep), classBalance(labels)) as tf.Tensor2D;
+      return { points: tf.gather(this.grid(height, width), keep) as tf.Tensor2D, labels, weights, total: tf.sum(weights) as tf.Scalar };
+    });
     tf.dispose([w, keep]);
     return out;
   }
@@ -181,9 +180,9 @@ export class PerSamplePriors {
 
 
 /**
- * Per-pixel weights that give the net's foreground (output >= 0.5) and background
- * half of the objective each, as fitPrior's class balance does: without it a small
- * object's prior shrinks towards the labelled core.
+ * Per-pixel weights that give foreground (value >= 0.5: the net's output, or a label)
+ * and background half of the objective each, as fitPrior's class balance does:
+ * without it a small object's prior shrinks towards the labelled core.
  */
 function classBalance(target: tf.Tensor2D): tf.Tensor2D {
   return tf.tidy(() => {
