@@ -132,7 +132,12 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     const s = scribbledEllipse({ height: 16, width: 16, seed: 2 });
     const model = fcn(16, 16);
     const trainer = withImplicitPrior(model, { kind: 'convex', width: 32 }, { logDir: dir, imageEvery: 2, warmupSteps: 1 });
-    await trainer.fit([sampleOf(s, 'a'), sampleOf(s, 'b')], { epochs: 2 });
+    const samples = [sampleOf(s, 'a'), sampleOf(s, 'b')];
+    await trainer.fit(samples, { epochs: 2 });
+    // Logging images (every 2 steps here) leaks nothing.
+    const count = tf.memory().numTensors;
+    for (let k = 0; k < 4; k++) await trainer.trainStep([samples[k % 2]!]);
+    expect(tf.memory().numTensors).toBe(count);
     await trainer.close();
     const files = readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.'));
     expect(files).toHaveLength(1);

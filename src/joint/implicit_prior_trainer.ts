@@ -231,7 +231,8 @@ export class ImplicitPriorTrainer {
   /** The first sample of the batch: red = net, green = prior foreground probability. */
   private async logImage(netOut: tf.Tensor4D, state: PriorState, height: number, width: number): Promise<void> {
     const prior = this.priors.probabilityMaps([state], height, width);
-    const [net, mine] = [tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]).dataSync(), prior.dataSync()];
+    const net = tf.tidy(() => tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]).dataSync());
+    const mine = prior.dataSync();
     prior.dispose();
     const rgb = new Uint8Array(height * width * 3);
     for (let i = 0; i < height * width; i++) {
