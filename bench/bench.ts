@@ -11,22 +11,31 @@
  *     generated 256x256 map of its own class;
  *  4. with --reference, also the yardstick the speed must not cost quality against:
  *     a fixed 3000-step full-grid fit (every pixel, every step) of the first map
- *     (about an hour on one core).
+ *     (about an hour on one core);
+ *  5. joint training (withImplicitPrior, eq. 12) of the example's UNet on 128x128 images,
+ *     batch size 1, with the paper's pc prior: ms per step of the plain net step, the
+ *     prior update and the bookkeeping (store load/save, callbacks, logging), with a
+ *     MemoryPriorStore and a DiskPriorStore. `--joint-only` runs this section alone.
  * Prints a table, or one JSON object with --json.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
+import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_finetune.js';
 import {
-  createPrior, evaluateMask, fitPrior, initBackend, iou, occludedEllipse, occludedStar, perforatedSheet, thresholdMap, twoOccludedEllipses,
-  type PriorConfigInput, type ProbabilityMap, type SyntheticCase,
+  createPrior, DiskPriorStore, evaluateMask, fitPrior, initBackend, iou, JOINT_DEFAULTS, MemoryPriorStore, occludedEllipse, occludedStar, perforatedSheet, tensorBoard, thresholdMap,
+  twoOccludedEllipses, weightedBinaryCrossEntropy, withImplicitPrior,
+  type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
 } from '../src/index.js';
 
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const withReference = args.has('--reference');
+const jointOnly = args.has('--joint-only');
 const root = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -88,52 +97,242 @@ async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | nu
 
 const backend = await initBackend();
 log(`backend: ${backend.description}`);
-log('timing one train step of the 3x130 ICNN on 65,536 points ...');
-const steps = [timeTrainStep(65536, false, 5), timeTrainStep(65536, true, 3), timeTrainStep(4096, false, 20), timeTrainStep(4096, true, 10)];
-
+const steps: StepResult[] = [];
 const fits: Array<FitResult & { mask: Uint8Array }> = [];
-for (const seed of [0, 1, 2]) {
-  log(`fitting occluded ellipse ${seed} (256x256) ...`);
-  const scene = occludedEllipse({ seed });
-  fits.push(await timeFit(`occluded ellipse ${seed}`, scene.unaries, scene.truth));
-}
-log('fitting occluded ellipse 0 with random pixels per step ...');
-const first = occludedEllipse({ seed: 0 });
-fits.push(await timeFit('occluded ellipse 0, random pixels', first.unaries, first.truth, { sampling: 'pixels' }));
-log('fitting the demo photo ...');
-const tomato = await loadTomatoScene(root);
-fits.push(await timeFit('tomatoes.jpg (upper half)', tomato.unaries, null));
-
-log('fitting every other prior kind on a 256x256 map of its own class ...');
-const kinds: Array<[string, PriorConfigInput, SyntheticCase]> = [
-  ['star (occluded starfish)', 'star', occludedStar({ seed: 0 })],
-  ['radial (occluded starfish)', 'radial', occludedStar({ seed: 0 })],
-  ['mirror (occluded starfish)', 'mirror', occludedStar({ seed: 0 })],
-  ['rotation k=5 (occluded starfish)', { kind: 'rotation', folds: 5 }, occludedStar({ seed: 0 })],
-  ['periodic (perforated sheet)', 'periodic', perforatedSheet({ seed: 0 })],
-  ['union of 2 convex (two ellipses)', { kind: 'union', count: 2 }, twoOccludedEllipses({ seed: 0 })],
-  // The heaviest kind: G (3x130 ICNN) behind 12 coupling blocks, two training stages.
-  ['path-connected (occluded starfish)', 'pc', occludedStar({ seed: 0 })],
-];
-for (const [name, config, scene] of kinds) fits.push(await timeFit(name, scene.unaries, scene.truth, {}, config));
-
 let reference: (FitResult & { mask: Uint8Array; fastVsReferenceIou: number }) | null = null;
-if (withReference) {
-  log('reference: 3000 full-grid steps on occluded ellipse 0 (about an hour) ...');
-  const scene = occludedEllipse({ seed: 0 });
-  // Every pixel every step at the paper's Adam 1e-3, constant (no convergence test).
-  const ref = await timeFit('occluded ellipse 0, reference', scene.unaries, scene.truth, { pointsPerStep: 'all', learningRate: 1e-3, maxSteps: 3000, tolerance: 0 });
-  reference = { ...ref, fastVsReferenceIou: iou(ref.mask, fits[0]!.mask) };
+if (!jointOnly) {
+  log('timing one train step of the 3x130 ICNN on 65,536 points ...');
+  steps.push(timeTrainStep(65536, false, 5), timeTrainStep(65536, true, 3), timeTrainStep(4096, false, 20), timeTrainStep(4096, true, 10));
+
+  for (const seed of [0, 1, 2]) {
+    log(`fitting occluded ellipse ${seed} (256x256) ...`);
+    const scene = occludedEllipse({ seed });
+    fits.push(await timeFit(`occluded ellipse ${seed}`, scene.unaries, scene.truth));
+  }
+  log('fitting occluded ellipse 0 with random pixels per step ...');
+  const first = occludedEllipse({ seed: 0 });
+  fits.push(await timeFit('occluded ellipse 0, random pixels', first.unaries, first.truth, { sampling: 'pixels' }));
+  log('fitting the demo photo ...');
+  const tomato = await loadTomatoScene(root);
+  fits.push(await timeFit('tomatoes.jpg (upper half)', tomato.unaries, null));
+
+  log('fitting every other prior kind on a 256x256 map of its own class ...');
+  const kinds: Array<[string, PriorConfigInput, SyntheticCase]> = [
+    ['star (occluded starfish)', 'star', occludedStar({ seed: 0 })],
+    ['radial (occluded starfish)', 'radial', occludedStar({ seed: 0 })],
+    ['mirror (occluded starfish)', 'mirror', occludedStar({ seed: 0 })],
+    ['rotation k=5 (occluded starfish)', { kind: 'rotation', folds: 5 }, occludedStar({ seed: 0 })],
+    ['periodic (perforated sheet)', 'periodic', perforatedSheet({ seed: 0 })],
+    ['union of 2 convex (two ellipses)', { kind: 'union', count: 2 }, twoOccludedEllipses({ seed: 0 })],
+    // The heaviest kind: G (3x130 ICNN) behind 12 coupling blocks, two training stages.
+    ['path-connected (occluded starfish)', 'pc', occludedStar({ seed: 0 })],
+  ];
+  for (const [name, config, scene] of kinds) fits.push(await timeFit(name, scene.unaries, scene.truth, {}, config));
+
+  if (withReference) {
+    log('reference: 3000 full-grid steps on occluded ellipse 0 (about an hour) ...');
+    const scene = occludedEllipse({ seed: 0 });
+    // Every pixel every step at the paper's Adam 1e-3, constant (no convergence test).
+    const ref = await timeFit('occluded ellipse 0, reference', scene.unaries, scene.truth, { pointsPerStep: 'all', learningRate: 1e-3, maxSteps: 3000, tolerance: 0 });
+    reference = { ...ref, fastVsReferenceIou: iou(ref.mask, fits[0]!.mask) };
+  }
 }
+
+// ---------------------------------------------------------------------------------------
+// 5. Joint training (withImplicitPrior, eq. 12): where the time of one step goes.
+// ---------------------------------------------------------------------------------------
+
+const JOINT_SIZE = 128;
+/** Images (one prior each); every measured step revisits a prior that exists already. */
+const JOINT_IMAGES = 4;
+const JOINT_EPOCHS = 4;
+/** An image every 8 steps, so that a few fall into the measured steps; reported amortised over the default. */
+const JOINT_IMAGE_EVERY = 8;
+
+/** Wraps a PriorStore and adds up the time its loads and saves take. */
+class TimedStore implements PriorStore {
+  loadMs = 0;
+  saveMs = 0;
+  constructor(private readonly inner: PriorStore) {}
+  async load(id: string): Promise<PriorState | undefined> {
+    const t0 = performance.now();
+    try {
+      return await this.inner.load(id);
+    } finally {
+      this.loadMs += performance.now() - t0;
+    }
+  }
+  async save(id: string, state: PriorState): Promise<void> {
+    const t0 = performance.now();
+    try {
+      await this.inner.save(id, state);
+    } finally {
+      this.saveMs += performance.now() - t0;
+    }
+  }
+  has(id: string): Promise<boolean> {
+    return this.inner.has(id);
+  }
+  ids(): Promise<string[]> {
+    return this.inner.ids();
+  }
+  delete(id: string): Promise<void> {
+    return this.inner.delete(id);
+  }
+}
+
+/** Wraps a callback and adds up the time of its per-batch hooks. */
+class TimedCallback extends tf.Callback {
+  batchMs = 0;
+  constructor(private readonly inner: tf.Callback) {
+    super();
+  }
+  override setModel(model: Parameters<tf.Callback['setModel']>[0]): void {
+    this.inner.setModel(model);
+  }
+  override setParams(params: Parameters<tf.Callback['setParams']>[0]): void {
+    this.inner.setParams(params);
+  }
+  override async onBatchBegin(batch: number, logs?: tf.Logs): Promise<void> {
+    const t0 = performance.now();
+    await this.inner.onBatchBegin(batch, logs);
+    this.batchMs += performance.now() - t0;
+  }
+  override async onBatchEnd(batch: number, logs?: tf.Logs): Promise<void> {
+    const t0 = performance.now();
+    await this.inner.onBatchEnd(batch, logs);
+    this.batchMs += performance.now() - t0;
+  }
+  override async onEpochEnd(epoch: number, logs?: tf.Logs): Promise<void> {
+    await this.inner.onEpochEnd(epoch, logs);
+  }
+  override async onTrainEnd(logs?: tf.Logs): Promise<void> {
+    await this.inner.onTrainEnd(logs);
+  }
+}
+
+interface JointStepParts { step: number; total: number; load: number; save: number; priorUpdate: number; priorMaps: number; net: number; callback: number; scalars: number; image: number }
+interface JointResult {
+  store: string;
+  measuredSteps: number;
+  /** Medians over the measured steps, ms. */
+  msPerStep: { total: number; net: number; priorMaps: number; priorUpdate: number; storeLoad: number; storeSave: number; callback: number; scalars: number; bookkeeping: number };
+  /** ms of a step that logs the net/prior image, and that amortised over the default imageEvery. */
+  imageMs: number;
+  imageAmortisedMs: number;
+}
+
+/** Median ms of the plain net step (BCE of the point labels, Adam) on one sample; and of the trainer's step with beta = 0. */
+async function timePlainStep(sample: JointSample, repeats: number): Promise<{ plain: number; trainerBeta0: number; parameters: number }> {
+  const model = buildUNet(JOINT_SIZE);
+  const optimizer = tf.train.adam(1e-4);
+  const [xs, ys, w] = [tf.expandDims(sample.xs, 0), tf.expandDims(sample.ys, 0), tf.expandDims(sample.weights!, 0)];
+  const times: number[] = [];
+  for (let i = 0; i < repeats + 3; i++) {
+    const t0 = performance.now();
+    const loss = optimizer.minimize(() => weightedBinaryCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor, w), true)!;
+    loss.dataSync();
+    loss.dispose();
+    if (i >= 3) times.push(performance.now() - t0); // the first steps set up kernels and the optimiser's slots
+  }
+  const trainer = withImplicitPrior(model, 'pc', { beta: 0, optimizer: tf.train.adam(1e-4) });
+  const beta0: number[] = [];
+  for (let i = 0; i < repeats + 3; i++) {
+    await trainer.trainStep([sample]);
+    if (i >= 3) beta0.push(trainer.lastTimings.total);
+  }
+  const parameters = model.countParams();
+  trainer.dispose();
+  tf.dispose([xs, ys, w]);
+  optimizer.dispose();
+  model.dispose();
+  return { plain: median(times), trainerBeta0: median(beta0), parameters };
+}
+
+/** Joint steps with the paper's pc prior on `store`, each phase timed; the first visit of each prior is not measured. */
+async function timeJointSteps(name: string, inner: PriorStore, samples: JointSample[]): Promise<JointResult> {
+  const model = buildUNet(JOINT_SIZE);
+  const store = new TimedStore(inner);
+  const logDir = mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-logs-'));
+  const trainer: ImplicitPriorTrainer = withImplicitPrior(model, 'pc', {
+    alpha: 'soft-clip', beta: 1, store, optimizer: tf.train.adam(1e-4), seed: 0, logDir: path.join(logDir, 'trainer'), imageEvery: JOINT_IMAGE_EVERY,
+  });
+  // A user's callback: per-batch TensorBoard scalars.
+  const callback = new TimedCallback(tensorBoard(path.join(logDir, 'callback'), { updateFreq: 'batch' }));
+  const parts: JointStepParts[] = [];
+  const seen = { load: 0, save: 0, callback: 0 };
+  // Runs after the timed callback's onBatchEnd, so the step's own hooks are complete.
+  const recorder = new (class extends tf.Callback {
+    override async onBatchEnd(): Promise<void> {
+      const t = trainer.lastTimings;
+      const load = store.loadMs - seen.load;
+      const save = store.saveMs - seen.save;
+      parts.push({ step: trainer.step, total: t.total + callback.batchMs - seen.callback, load, save, priorUpdate: t.priorUpdate - save, priorMaps: t.priorMaps, net: t.net, callback: callback.batchMs - seen.callback, scalars: t.scalars, image: t.image });
+      Object.assign(seen, { load: store.loadMs, save: store.saveMs, callback: callback.batchMs });
+    }
+  })();
+  try {
+    // First visits: each prior starts from the net's output (once per sample in a whole training).
+    await trainer.fit(samples, { epochs: 1, callbacks: [callback, recorder] });
+    parts.length = 0;
+    await trainer.fit(samples, { epochs: JOINT_EPOCHS, callbacks: [callback, recorder] });
+  } finally {
+    await trainer.close();
+    model.dispose();
+    rmSync(logDir, { recursive: true, force: true });
+  }
+  const m = (f: (p: JointStepParts) => number) => median(parts.map(f));
+  const withImage = parts.filter((p) => (p.step - 1) % JOINT_IMAGE_EVERY === 0);
+  const imageMs = withImage.length > 0 ? withImage.reduce((a, p) => a + p.image, 0) / withImage.length : 0;
+  const imageAmortisedMs = imageMs / JOINT_DEFAULTS.imageEvery;
+  return {
+    store: name,
+    measuredSteps: parts.length,
+    msPerStep: {
+      total: m((p) => p.total),
+      net: m((p) => p.net), priorMaps: m((p) => p.priorMaps), priorUpdate: m((p) => p.priorUpdate),
+      storeLoad: m((p) => p.load), storeSave: m((p) => p.save), callback: m((p) => p.callback), scalars: m((p) => p.scalars),
+      bookkeeping: m((p) => p.load + p.save + p.callback + p.scalars) + imageAmortisedMs,
+    },
+    imageMs,
+    imageAmortisedMs,
+  };
+}
+
+log(`joint training: UNet on ${JOINT_SIZE}x${JOINT_SIZE}, batch size 1, pc prior, ${JOINT_IMAGES} images x ${JOINT_EPOCHS} epochs per store ...`);
+const jointSamples = Array.from({ length: JOINT_IMAGES }, (_, i) => jointSample(unetScene(i, 'finetune', JOINT_SIZE), i, `bench-${i}`));
+const plainStep = await timePlainStep(jointSamples[0]!, 20);
+const diskDirs = [mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-')), mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-'))];
+const jointRuns: JointResult[] = [];
+try {
+  jointRuns.push(await timeJointSteps('MemoryPriorStore', new MemoryPriorStore(), jointSamples));
+  jointRuns.push(await timeJointSteps('DiskPriorStore (LRU cache)', await DiskPriorStore.open(diskDirs[0]!), jointSamples));
+  // Every load from the file, as when the priors outnumber the cache.
+  jointRuns.push(await timeJointSteps('DiskPriorStore (no cache)', await DiskPriorStore.open(diskDirs[1]!, { cacheEntries: 0 }), jointSamples));
+} finally {
+  for (const dir of diskDirs) rmSync(dir, { recursive: true, force: true });
+  tf.dispose(jointSamples.flatMap((s) => [s.xs, s.ys, s.weights!]));
+}
+const joint = {
+  size: `${JOINT_SIZE}x${JOINT_SIZE}`, batchSize: 1, prior: 'pc', unetParameters: plainStep.parameters,
+  priorStepsPerVisit: JOINT_DEFAULTS.priorStepsPerVisit, priorPoints: JOINT_DEFAULTS.priorPoints, imageEvery: JOINT_DEFAULTS.imageEvery,
+  plainStepMs: plainStep.plain, trainerBeta0StepMs: plainStep.trainerBeta0,
+  runs: jointRuns.map((r) => ({ ...r, bookkeepingOverPlainStep: r.msPerStep.bookkeeping / plainStep.plain })),
+};
 
 const strip = <T extends { mask: Uint8Array }>({ mask: _mask, ...rest }: T) => rest;
-const result = { backend: backend.choice, backendDetail: backend.description, trainStep: steps, fits: fits.map(strip), reference: reference ? strip(reference) : null, peakRssMb: peakRssMb() };
+const result = { backend: backend.choice, backendDetail: backend.description, trainStep: steps, fits: fits.map(strip), reference: reference ? strip(reference) : null, joint, peakRssMb: peakRssMb() };
 
 if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
-  const f = (x: number | null, d = 3) => (x === null ? '-' : x.toFixed(d));
   console.log(`\nbackend: ${backend.description}\n`);
+  if (!jointOnly) printFitTables();
+  printJointTable();
+}
+
+function printFitTables(): void {
+  const f = (x: number | null, d = 3) => (x === null ? '-' : x.toFixed(d));
   console.log('| train step | points | ms/step (median) |\n| --- | --- | --- |');
   for (const s of steps) console.log(`| ${s.gradient} | ${s.points} | ${s.msPerStep.toFixed(1)} |`);
   console.log('\n| fit | size | points/step | ms/step | steps | converged | seconds | IoU | IoU thresholded | peak RSS MB |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -141,4 +340,25 @@ if (json) {
     console.log(`| ${r.map} | ${r.size} | ${r.pointsPerStep} | ${r.msPerStep.toFixed(1)} | ${r.steps} | ${r.converged} | ${r.seconds.toFixed(2)} | ${f(r.iou)} | ${f(r.thresholdIou)} | ${r.peakRssMb.toFixed(0)} |`);
   }
   if (reference) console.log(`\nIoU(fast fit, reference fit) on ellipse 0: ${reference.fastVsReferenceIou.toFixed(4)}; IoU to truth: fast ${f(fits[0]!.iou, 4)}, reference ${f(reference.iou, 4)}`);
+}
+
+function printJointTable(): void {
+  const rows: Array<[string, (r: JointResult) => number]> = [
+    ['net step inside the joint step (weak loss + MSE, Adam, agreement IoU)', (r) => r.msPerStep.net],
+    ['prior maps sigma(-F) on the grid (the penalty\'s targets)', (r) => r.msPerStep.priorMaps],
+    [`(b) prior update (${joint.priorStepsPerVisit} Adam steps on ${joint.priorPoints} points + labelled pixels), store save excluded`, (r) => r.msPerStep.priorUpdate],
+    ['store load', (r) => r.msPerStep.storeLoad],
+    ['store save', (r) => r.msPerStep.storeSave],
+    ['callback (tensorBoard, updateFreq batch)', (r) => r.msPerStep.callback],
+    ['logging: scalars (logDir)', (r) => r.msPerStep.scalars],
+    [`logging: net/prior image, amortised over imageEvery = ${joint.imageEvery}`, (r) => r.imageAmortisedMs],
+    ['(c) bookkeeping = store load + save + callback + logging', (r) => r.msPerStep.bookkeeping],
+    ['whole joint step (trainStep and the callback)', (r) => r.msPerStep.total],
+  ];
+  console.log(`\njoint training (withImplicitPrior): UNet (${joint.unetParameters} parameters) on ${joint.size}, batch size 1, pc prior (12 blocks + 3x130 ICNN); median ms per step over ${jointRuns[0]!.measuredSteps} steps, each revisiting one of ${JOINT_IMAGES} priors`);
+  console.log(`(a) plain net step (BCE of the point labels, Adam, optimizer.minimize): ${joint.plainStepMs.toFixed(1)} ms; the trainer's step with beta = 0: ${joint.trainerBeta0StepMs.toFixed(1)} ms\n`);
+  console.log(`| part | ${jointRuns.map((r) => r.store).join(' | ')} |\n| --- |${jointRuns.map(() => ' --- |').join('')}`);
+  for (const [label, value] of rows) console.log(`| ${label} | ${jointRuns.map((r) => value(r).toFixed(1)).join(' | ')} |`);
+  console.log(`| (c) / (a) | ${joint.runs.map((r) => `${(100 * r.bookkeepingOverPlainStep).toFixed(1)}%`).join(' | ')} |`);
+  console.log(`\none image log: ${jointRuns.map((r) => `${r.imageMs.toFixed(1)} ms (${r.store})`).join(', ')}`);
 }
