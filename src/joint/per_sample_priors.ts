@@ -128,10 +128,12 @@ export class PerSamplePriors {
         for (const [key, v] of Object.entries(variables)) keyed[key] = grads[v.name]!;
         const moments = this.adam.apply(variables, keyed, state.optimizer, state.step + 1);
         this.prior.applyConstraints();
-        state = { config: this.config, weights: readWeights(this.prior), optimizer: moments, step: state.step + 1 };
+        // The weights live in the prior's variables between steps; they are read out once, after the visit.
+        state = { ...state, optimizer: moments, step: state.step + 1 };
         tf.dispose([value, ...Object.values(grads)]);
         picks?.dispose();
       }
+      state = { ...state, config: this.config, weights: readWeights(this.prior) };
       tf.dispose([target, balance, ...(labelled ? [labelled.points, labelled.labels, labelled.weights, labelled.total] : [])]);
       states[i] = state;
       await this.store.save(ids[i]!, state);
