@@ -9,7 +9,7 @@ import { evaluateMask, evaluateProbability } from '../src/priors/evaluate.js';
 import { probabilityMap } from '../src/probability_map.js';
 import { ImplicitPriorCallback } from '../src/joint/implicit_prior_callback.js';
 import { withImplicitPrior, type JointSample } from '../src/joint/implicit_prior_trainer.js';
-import { alphaValue } from '../src/joint/joint_loss.js';
+import { alphaValue, binaryCrossEntropy } from '../src/joint/joint_loss.js';
 import { MemoryPriorStore } from '../src/joint/memory_prior_store.js';
 import { initialState, writeWeights } from '../src/joint/prior_parameters.js';
 import { scribbledEllipse } from '../src/synthetic.js';
@@ -78,6 +78,11 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     expect(alphaValue('soft-clip', 0.8, 0.2, 10, 0)).toBe(1);
     expect(alphaValue(3, 0.8, 0.2, 10, 0)).toBe(3);
     expect(alphaValue('soft-clip', 0.2, 0.8, 4, 5)).toBe(0);
+    // A float32 weak loss a hair below 0 (rounding) gives alpha 0, never a negative weight.
+    expect(alphaValue('soft-clip', -1e-7, 0.8, 10, 0)).toBe(0);
+    // The weak loss itself is >= 0, also for a saturated, perfect net.
+    const bce = tf.tidy(() => binaryCrossEntropy(tf.tensor1d([1, 0]), tf.tensor1d([1, 0])).dataSync());
+    expect(Math.min(...bce)).toBeGreaterThanOrEqual(0);
   });
 
   it('a convex prior fills the occluded bar: better net IoU and agreement than the same run with beta = 0, no tensor leak', async () => {
@@ -120,8 +125,8 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     const sample = sampleOf(s);
     expect(await trainer.fitSequential([sample], { epochs: 200 })).toEqual(['img0']);
     const netIou = iou(netMask(model, sample), s.truth);
-    writeWeights(trainer.priors.prior, (await store.load('img0'))!.weights, 'test');
-    const priorIou = iou(evaluateMask(trainer.priors.prior, 32, 32), s.truth);
+    const priorIou = iou(await trainer.priorMask('img0', 32, 32), s.truth);
+    await expect(trainer.priorMask('nobody', 32, 32)).rejects.toThrow(/no prior stored for sample "nobody"/);
     expect(priorIou).toBeGreaterThan(netIou + 0.05);
     trainer.dispose();
     tf.dispose([sample.xs, sample.ys, sample.weights!]);
@@ -150,19 +155,38 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     const samples = [0, 1, 2].map((seed) => scribbledEllipse({ height: 16, width: 16, seed }));
     const model = fcn(16, 16);
     const store = new MemoryPriorStore();
-    const hook = new ImplicitPriorCallback(model, { kind: 'convex', width: 32 }, { beta: 1, store });
+    const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-hook-logs-'));
+    const hook = new ImplicitPriorCallback(model, { kind: 'convex', width: 32 }, { beta: 1, store, alpha: 'soft-clip', warmupSteps: 5, logDir: dir, imageEvery: 10 });
     model.compile({ optimizer: tf.train.adam(0.02), loss: hook.loss });
     const data = tf.data.array(samples.map((s, i) => ({ id: `s${i}`, xs: tf.tensor3d(s.image, [16, 16, 3]), ys: tf.tensor3d(s.labels, [16, 16, 1]), weights: tf.tensor3d(s.weights, [16, 16, 1]) })));
-    const priorLosses: number[] = [];
+    const seen: tf.Logs[] = [];
+    const tensorCounts: number[] = [];
     const history = await model.fitDataset(hook.wrap(data).batch(3), {
-      epochs: 40, verbose: 0,
-      callbacks: [hook, new tf.CustomCallback({ onBatchEnd: async (_b, logs) => { priorLosses.push(logs!['prior_loss'] as number); } })],
+      epochs: 45, verbose: 0,
+      callbacks: [hook, new tf.CustomCallback({
+        onBatchEnd: async (_b, logs) => { seen.push({ ...logs! }); },
+        onEpochEnd: async (epoch) => { if (epoch === 20 || epoch === 44) tensorCounts.push(tf.memory().numTensors); },
+      })],
     });
+    // No tensor leak across 24 epochs of the hook (wrapped samples, image steps, prior updates).
+    expect(tensorCounts[1]).toBe(tensorCounts[0]);
     const losses = history.history['loss'] as number[];
     expect(losses.at(-1)!).toBeLessThan(losses[0]!);
     expect((await store.ids()).sort()).toEqual(['s0', 's1', 's2']);
+    // 5 warm-up batches leave the priors alone; 40 visits of 5 steps after them.
     expect((await store.load('s1'))!.step).toBe(40 * 5);
-    expect(priorLosses.at(-1)!).toBeLessThan(priorLosses[0]!);
+    expect(seen.slice(0, 5).every((l) => l['alpha'] === 0 && Number.isNaN(l['prior_loss']))).toBe(true);
+    const joint = seen.slice(5);
+    expect(joint[joint.length - 1]!['prior_loss']).toBeLessThan(joint[0]!['prior_loss'] as number);
+    // Soft clipping keeps alpha in [0, 1] (it falls as the weak loss does); agreement grows as net and priors meet.
+    expect(joint.every((l) => (l['alpha'] as number) >= 0 && (l['alpha'] as number) <= 1)).toBe(true);
+    expect(joint.some((l) => (l['alpha'] as number) < 1)).toBe(true);
+    expect(joint.at(-1)!['agreement_iou']).toBeGreaterThan(0.8);
+    expect(joint.at(-1)!['agreement_mse']).toBeLessThan(joint[0]!['agreement_mse'] as number);
+    const files = readdirSync(dir).filter((f) => f.startsWith('events.out.tfevents.'));
+    expect(files).toHaveLength(1);
+    const bytes = readFileSync(path.join(dir, files[0]!)).toString('latin1');
+    for (const tag of ['batch_loss', 'batch_prior_loss', 'batch_alpha', 'batch_agreement_iou', 'batch_agreement_mse', 'epoch_agreement_iou', 'net_red_prior_green']) expect(bytes).toContain(tag);
     hook.dispose();
   }, 120_000);
 });

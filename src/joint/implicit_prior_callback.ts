@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PriorConfigInput } from '../priors/prior_config.js';
-import { agreementPenalty, weightedBinaryCrossEntropy, type AlphaSchedule } from './joint_loss.js';
+import { agreementPenalty, alphaValue, weightedBinaryCrossEntropy, type AlphaSchedule } from './joint_loss.js';
+import { agreementIou, JointLogger } from './joint_logger.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
 import type { PriorState, PriorStore } from './prior_state.js';
@@ -14,19 +15,37 @@ export interface ImplicitPriorHookOptions {
   priorLearningRate?: number;
   priorStepsPerVisit?: number;
   priorPoints?: number;
+  /** Also train each prior on the weak labels (BCE), as the trainer does (default true). */
+  priorWeakLabels?: boolean;
   seed?: number;
+  /** TensorBoard log directory: the same scalars and images as ImplicitPriorTrainer's `logDir`. */
+  logDir?: string;
+  imageEvery?: number;
 }
 
-/** A value in the forward pass, a constant in the backward pass (tfjs has no stopGradient). */
-const constant = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
-  const x = args[0] as tf.Tensor;
-  return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) };
-}) as (x: tf.Tensor) => tf.Tensor;
+/** A wrapped sample waiting for its batch's end: what the prior update needs. */
+interface Queued {
+  id: string;
+  xs: tf.Tensor3D;
+  ys: tf.Tensor3D;
+  weights: tf.Tensor3D | null;
+  state: PriorState;
+}
+
+/** What the last training loss call measured (before the net's step), for the logs. */
+interface StepValues {
+  weak: number;
+  mse: number;
+  alpha: number;
+  iou: number;
+  /** The first sample's net and prior maps, kept on image steps. */
+  image: { net: tf.Tensor; prior: tf.Tensor } | null;
+}
 
 /**
  * Eq. 12 inside a user's own `model.fitDataset` loop, for those who keep it:
  *
- *   const hook = new ImplicitPriorCallback(model, 'convex', { beta: 1, store });
+ *   const hook = new ImplicitPriorCallback(model, 'convex', { beta: 1, store, logDir });
  *   model.compile({ optimizer: 'adam', loss: hook.loss });
  *   await model.fitDataset(hook.wrap(samples).batch(4), { epochs, callbacks: [hook] });
  *
@@ -34,19 +53,30 @@ const constant = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
  * labels, their weights and the sample's prior map (loaded from the store, or started
  * from the net's output) on the channel axis; `loss` is the weak loss plus
  * beta * alpha * MSE(output, prior map) read from ys'; after each batch the callback
- * updates those samples' priors towards the net's new output and saves them.
+ * updates those samples' priors towards the net's new output (and the weak labels) and
+ * saves them. It adds weak_loss, prior_loss, alpha, agreement_iou and agreement_mse to
+ * the batch's logs (callbacks listed after it see them) and, with `logDir`, writes them
+ * and the net/prior images to TensorBoard like the trainer.
  */
 export class ImplicitPriorCallback extends tf.Callback {
   readonly priors: PerSamplePriors;
   private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorHookOptions;
   /** Samples wrapped but not yet updated, in dataset order (a batch takes the first `size`). */
-  private readonly queue: Array<{ id: string; xs: tf.Tensor3D; state: PriorState }> = [];
+  private readonly queue: Queued[] = [];
+  private readonly logger: JointLogger | null;
   private steps = 0;
+  private measured: StepValues | null = null;
 
   constructor(private readonly net: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorHookOptions = {}) {
     super();
     this.opts = { ...JOINT_DEFAULTS, ...options };
     this.priors = new PerSamplePriors(prior, this.opts.store ?? new MemoryPriorStore(), { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
+    this.logger = this.opts.logDir ? new JointLogger(this.opts.logDir, this.opts.imageEvery) : null;
+  }
+
+  /** During the warm-up alpha is 0 and the priors neither act nor learn (nor get stored: they start after it, from a trained net). */
+  private get warmingUp(): boolean {
+    return this.steps < this.opts.warmupSteps;
   }
 
   /** The dataset for model.fitDataset (batch it afterwards). */
@@ -56,7 +86,7 @@ export class ImplicitPriorCallback extends tf.Callback {
       const [height, width] = s.ys.shape;
       const [state] = await this.priors.states([s.id], () => [tf.tidy(() => (this.net.predict(tf.expandDims(s.xs, 0)) as tf.Tensor).dataSync() as Float32Array)], height, width);
       const map = this.priors.probabilityMaps([state!], height, width);
-      this.queue.push({ id: s.id, xs: tf.keep(s.xs.clone()), state: state! });
+      this.queue.push({ id: s.id, xs: tf.keep(s.xs.clone()), ys: tf.keep(s.ys.clone()), weights: s.weights ? tf.keep(s.weights.clone()) : null, state: state! });
       const ys = tf.tidy(() => tf.concat([s.ys, s.weights ?? tf.onesLike(s.ys), tf.reshape(map, [height, width, 1])], 2) as tf.Tensor3D);
       map.dispose();
       return { xs: s.xs, ys };
@@ -68,29 +98,90 @@ export class ImplicitPriorCallback extends tf.Callback {
     const [labels, weights, prior] = tf.split(packed, 3, -1);
     const weak = weightedBinaryCrossEntropy(labels!, output, weights);
     const mse = agreementPenalty(output, prior!);
-    const w = constant(weak);
-    const m = constant(mse);
-    // alpha as a tensor (eq. 17: L_weak / MSE when MSE > L_weak, else 1), without gradient.
-    let alpha: tf.Tensor = this.opts.alpha === 'soft-clip' ? tf.where(tf.greater(m, w), tf.div(w, tf.maximum(m, 1e-12)), tf.onesLike(m)) : tf.scalar(this.opts.alpha);
-    if (this.steps < this.opts.warmupSteps) alpha = tf.scalar(0);
-    return tf.add(weak, tf.mul(this.opts.beta, tf.mul(alpha, mse))) as tf.Scalar;
+    // alpha is a value, without gradient through it (eq. 17 soft clipping, 0 in the warm-up).
+    const m = this.measure(weak, mse, output, prior!);
+    return tf.add(weak, tf.mul(this.opts.beta * m.alpha, mse)) as tf.Scalar;
   });
+
+  /** Reads the step's values, alpha included, for the loss and the logs (the loss runs once per batch, before the net's step). */
+  private measure(weak: tf.Tensor, mse: tf.Tensor, output: tf.Tensor, prior: tf.Tensor): StepValues {
+    if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
+    const warm = this.warmingUp;
+    const [, height, width] = output.shape as number[];
+    const image = this.logger && !warm && this.logger.wantsImage(this.steps + 1)
+      ? { net: tf.keep(tf.slice(output, [0, 0, 0, 0], [1, height!, width!, 1])), prior: tf.keep(tf.slice(prior, [0, 0, 0, 0], [1, height!, width!, 1])) }
+      : null;
+    const w = weak.dataSync()[0]!;
+    const m = mse.dataSync()[0]!;
+    this.measured = {
+      weak: w,
+      mse: warm ? NaN : m,
+      alpha: alphaValue(this.opts.alpha, w, m, this.steps, this.opts.warmupSteps),
+      iou: warm ? NaN : agreementIou(output, prior),
+      image,
+    };
+    return this.measured;
+  }
 
   override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
     const size = (logs?.['size'] as number | undefined) ?? 1;
     const done = this.queue.splice(0, size);
     if (done.length === 0) return;
-    const xs = tf.stack(done.map((d) => d.xs)) as tf.Tensor4D;
-    const out = this.net.predict(xs) as tf.Tensor4D;
-    const mse = await this.priors.update(done.map((d) => d.id), done.map((d) => d.state), out);
-    tf.dispose([xs, out, ...done.map((d) => d.xs)]);
+    let priorLoss = NaN;
+    try {
+      if (!this.warmingUp) {
+        const xs = tf.stack(done.map((d) => d.xs)) as tf.Tensor4D;
+        const out = this.net.predict(xs) as tf.Tensor4D;
+        const weak = this.opts.priorWeakLabels ? {
+          labels: tf.stack(done.map((d) => d.ys)) as tf.Tensor4D,
+          ...(done.every((d) => d.weights) ? { weights: tf.stack(done.map((d) => d.weights!)) as tf.Tensor4D } : {}),
+        } : undefined;
+        try {
+          priorLoss = await this.priors.update(done.map((d) => d.id), done.map((d) => d.state), out, weak);
+        } finally {
+          tf.dispose([xs, out, ...(weak ? [weak.labels, ...(weak.weights ? [weak.weights] : [])] : [])]);
+        }
+      }
+    } finally {
+      tf.dispose(done.flatMap((d) => [d.xs, d.ys, ...(d.weights ? [d.weights] : [])]));
+    }
     this.steps++;
-    // Seen by the callbacks after this one (a tensorBoard callback listed later logs it).
-    if (logs) logs['prior_loss'] = mse;
+    const m = this.measured;
+    // tfjs hands the loss over as a number or, before its own callbacks resolve it, as a scalar.
+    const given = logs?.['loss'];
+    const loss = typeof given === 'number' ? given : given instanceof tf.Tensor ? (await given.data())[0]! : undefined;
+    const stepLogs: Record<string, number> = {
+      ...(loss === undefined ? {} : { loss }),
+      weak_loss: m?.weak ?? NaN, prior_loss: priorLoss, alpha: m?.alpha ?? NaN, agreement_iou: m?.iou ?? NaN, agreement_mse: m?.mse ?? NaN,
+    };
+    // Seen by the callbacks after this one (a tensorBoard callback listed later logs them).
+    if (logs) for (const [k, v] of Object.entries(stepLogs)) if (k !== 'loss') logs[k] = v;
+    this.logger?.step(stepLogs, this.steps);
+    if (m?.image) {
+      const [, height, width] = m.image.net.shape;
+      try {
+        await this.logger?.image(m.image.net, m.image.prior, height!, width!, this.steps);
+      } finally {
+        tf.dispose([m.image.net, m.image.prior]);
+        m.image = null;
+      }
+    }
+  }
+
+  override async onEpochEnd(epoch: number): Promise<void> {
+    await this.logger?.epochEnd(epoch);
+  }
+
+  /** Writes what is pending and closes the TensorBoard log (the callback can be reused without logging). */
+  override async onTrainEnd(): Promise<void> {
+    await this.logger?.close();
   }
 
   dispose(): void {
-    for (const q of this.queue.splice(0)) q.xs.dispose();
+    for (const q of this.queue.splice(0)) tf.dispose([q.xs, q.ys, ...(q.weights ? [q.weights] : [])]);
+    if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
+    this.measured = null;
+    void this.logger?.close();
     this.priors.dispose();
   }
 }

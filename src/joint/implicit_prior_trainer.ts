@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { fitPrior } from '../fit/fit_prior.js';
 import { probabilityMap } from '../probability_map.js';
-import type { PriorConfigInput } from '../priors/prior_config.js';
+import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from '../priors/prior_config.js';
 import { alphaValue, agreementPenalty, weightedBinaryCrossEntropy, type AlphaSchedule } from './joint_loss.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
-import { initialState } from './prior_parameters.js';
-import type { PriorState, PriorStore } from './prior_state.js';
-import { SummaryWriter } from '../../callbacks/summary_writer.js';
+import { initialState, writeWeights } from './prior_parameters.js';
+import type { PriorStore } from './prior_state.js';
+import { evaluateMask, evaluateProbability } from '../priors/evaluate.js';
+import { agreementIou, JointLogger, RunningMeans } from './joint_logger.js';
 
 /** One training example: its id (the key of its prior in the store), input, weak labels and optional per-pixel weights. */
 export interface JointSample {
@@ -75,7 +76,6 @@ export interface JointFitOptions {
   callbacks?: tf.Callback[];
 }
 
-/** What one joint step measured (also the logs its callbacks receive). */
 /**
  * Where one trainStep's time went, in milliseconds (for profiling, e.g. bench/bench.ts).
  * In a warm-up or beta = 0 step only `net` (which then includes the scalars) and `total` are set.
@@ -120,15 +120,16 @@ export const JOINT_DEFAULTS = { imageEvery: 50, beta: 1, alpha: 1 as AlphaSchedu
  * maps [B, H, W, C] to foreground probabilities [B, H, W, 1]; its code is not changed.
  */
 export class ImplicitPriorTrainer {
-  readonly priors: PerSamplePriors;
   readonly store: PriorStore;
+  readonly priorConfig: PriorConfig;
+  private perSample: PerSamplePriors | null = null;
   private readonly optimizer: tf.Optimizer;
   private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorOptions;
   /** Net steps taken (for the warm-up). */
   step = 0;
   /** Timings of the last trainStep (a new object each step). */
   lastTimings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
-  private readonly writer: SummaryWriter | null;
+  private readonly logger: JointLogger | null;
 
   constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
     this.opts = { ...JOINT_DEFAULTS, ...options };
@@ -138,8 +139,36 @@ export class ImplicitPriorTrainer {
     if (out.length !== 4 || out[3] !== 1) throw new RangeError(`the model must output [batch, height, width, 1] foreground probabilities, its output shape is [${out.join(', ')}]`);
     this.store = this.opts.store ?? new MemoryPriorStore();
     this.optimizer = this.opts.optimizer ?? tf.train.adam(1e-3);
-    this.writer = this.opts.logDir ? new SummaryWriter(this.opts.logDir) : null;
-    this.priors = new PerSamplePriors(prior, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
+    this.logger = this.opts.logDir ? new JointLogger(this.opts.logDir, this.opts.imageEvery) : null;
+    // Checked now, built on first use: a beta = 0 run (the baseline) never needs a prior.
+    this.priorConfig = resolvePriorConfig(prior);
+  }
+
+  /** The working prior and its per-sample states (built on first use). */
+  get priors(): PerSamplePriors {
+    this.perSample ??= new PerSamplePriors(this.priorConfig, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
+    return this.perSample;
+  }
+
+  /**
+   * The stored prior of sample `id` on an H x W grid: its mask (1 = foreground, row-major),
+   * e.g. to save the priors' masks after training as pseudo-labels. Throws when the store
+   * has no prior for `id`.
+   */
+  async priorMask(id: string, height: number, width: number): Promise<Uint8Array> {
+    return evaluateMask(await this.loadedPrior(id), height, width);
+  }
+
+  /** Like priorMask, the prior's foreground probability sigma(-F) per pixel. */
+  async priorProbability(id: string, height: number, width: number): Promise<Float32Array> {
+    return evaluateProbability(await this.loadedPrior(id), height, width);
+  }
+
+  private async loadedPrior(id: string) {
+    const state = await this.store.load(id);
+    if (!state) throw new RangeError(`no prior stored for sample ${JSON.stringify(id)}`);
+    writeWeights(this.priors.prior, state.weights, `prior of sample ${id}`);
+    return this.priors.prior;
   }
 
   /** One joint step on a batch. */
@@ -197,49 +226,32 @@ export class ImplicitPriorTrainer {
       total.dispose();
       this.step++;
       const netOut = output! as tf.Tensor4D;
-      const agreementIou = tf.tidy(() => {
-        const a = tf.greaterEqual(netOut, 0.5);
-        const b = tf.greaterEqual(priorMaps, 0.5);
-        const inter = tf.sum(tf.cast(tf.logicalAnd(a, b), 'float32')).dataSync()[0]!;
-        const union = tf.sum(tf.cast(tf.logicalOr(a, b), 'float32')).dataSync()[0]!;
-        return union > 0 ? inter / union : 1;
-      });
+      const iou = agreementIou(netOut, priorMaps);
+      // The image shows the first sample's prior map as the net saw it (before the prior's update), so nothing is evaluated twice.
+      const imageOfPrior = this.logger?.wantsImage(this.step) ? tf.slice(priorMaps, [0, 0, 0, 0], [1, height, width, 1]) : null;
+      const imageOfNet = imageOfPrior ? tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]) : null;
       priorMaps.dispose();
       timings.net = lap();
       // The priors follow the net (held fixed) and the weak labels (eq. 13); beta would only scale their step, which Adam undoes.
       const priorLoss = await this.priors.update(ids, states, netOut, this.opts.priorWeakLabels ? { labels: ys, ...(weights ? { weights } : {}) } : undefined);
-      const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: agreementIou, agreement_mse: mse };
+      const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: iou, agreement_mse: mse };
       timings.priorUpdate = lap();
-      if (this.writer && (this.step - 1) % this.opts.imageEvery === 0) await this.logImage(netOut, states[0]!, height, width);
+      if (imageOfPrior && imageOfNet) {
+        try {
+          await this.logger!.image(imageOfNet, imageOfPrior, height, width, this.step);
+        } finally {
+          tf.dispose([imageOfNet, imageOfPrior]);
+        }
+      }
       timings.image = lap();
       netOut.dispose();
-      this.logScalars('batch', logs, this.step);
+      this.logger?.step(logs, this.step);
       timings.scalars = lap();
       return logs;
     } finally {
       tf.dispose([xs, ys, ...(weights ? [weights] : [])]);
       timings.total = performance.now() - started;
     }
-  }
-
-  /** Finite values only: NaN marks a log that has no value in this step (no prior in the warm-up). */
-  private logScalars(prefix: string, logs: Record<string, number>, step: number): void {
-    if (!this.writer) return;
-    for (const [key, value] of Object.entries(logs)) if (Number.isFinite(value)) this.writer.scalar(`${prefix}_${key}`, value, step);
-  }
-
-  /** The first sample of the batch: red = net, green = prior foreground probability. */
-  private async logImage(netOut: tf.Tensor4D, state: PriorState, height: number, width: number): Promise<void> {
-    const prior = this.priors.probabilityMaps([state], height, width);
-    const net = tf.tidy(() => tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]).dataSync());
-    const mine = prior.dataSync();
-    prior.dispose();
-    const rgb = new Uint8Array(height * width * 3);
-    for (let i = 0; i < height * width; i++) {
-      rgb[3 * i] = Math.round(255 * Math.min(1, Math.max(0, net[i]!)));
-      rgb[3 * i + 1] = Math.round(255 * mine[i]!);
-    }
-    await this.writer!.image('net_red_prior_green', rgb, width, height, this.step);
   }
 
   private setNetLearningRate(rate: number): void {
@@ -259,14 +271,15 @@ export class ImplicitPriorTrainer {
     total.dispose();
     this.step++;
     const logs = { loss, weak_loss: loss, prior_loss: NaN, alpha: 0, agreement_iou: NaN, agreement_mse: NaN };
-    this.logScalars('batch', logs, this.step);
+    this.logger?.step(logs, this.step);
     return logs;
   }
 
   /**
    * Trains for `epochs` passes over the data, `batchSize` samples per step, calling the
    * tfjs callbacks (onTrainBegin ... onBatchEnd with JointStepLogs ... onTrainEnd).
-   * Returns the mean logs of each epoch. Sample tensors are disposed after use.
+   * Returns the mean logs of each epoch (over the steps that have each value: a warm-up
+   * step has no prior_loss). Sample tensors are disposed after use.
    */
   async fit(data: JointData, options: JointFitOptions = {}): Promise<{ history: Array<Record<string, number>> }> {
     const epochs = options.epochs ?? 1;
@@ -283,14 +296,14 @@ export class ImplicitPriorTrainer {
     for (const cb of callbacks) await cb.onTrainBegin();
     for (let epoch = 0; epoch < epochs; epoch++) {
       for (const cb of callbacks) await cb.onEpochBegin(epoch);
-      const sums: Record<string, number> = {};
+      const means = new RunningMeans();
       let batches = 0;
       let pending: JointSample[] = [];
       const run = async () => {
         for (const cb of callbacks) await cb.onBatchBegin(batches, { batch: batches, size: pending.length });
         try {
           const logs = await this.trainStep(pending);
-          for (const [k, v] of Object.entries(logs)) sums[k] = (sums[k] ?? 0) + v;
+          means.add(logs);
           for (const cb of callbacks) await cb.onBatchEnd(batches, { ...logs, batch: batches, size: pending.length });
         } finally {
           if (owned) for (const s of pending) disposeSample(s);
@@ -303,10 +316,9 @@ export class ImplicitPriorTrainer {
         if (pending.length === batchSize) await run();
       }
       if (pending.length > 0) await run();
-      const epochLogs = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / Math.max(batches, 1)]));
+      const epochLogs = means.take();
       history.push(epochLogs);
-      this.logScalars('epoch', epochLogs, epoch + 1);
-      await this.writer?.flush();
+      await this.logger?.epochEnd(epoch);
       for (const cb of callbacks) await cb.onEpochEnd(epoch, epochLogs);
     }
     for (const cb of callbacks) await cb.onTrainEnd();
@@ -324,7 +336,7 @@ export class ImplicitPriorTrainer {
     const ids: string[] = [];
     try {
       // The priors of the net-only epochs are not used; a throwaway store keeps them out of the user's.
-      const netOnly = new ImplicitPriorTrainer(this.model, this.priors.config, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer, logDir: undefined });
+      const netOnly = new ImplicitPriorTrainer(this.model, this.priorConfig, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer, logDir: undefined });
       try {
         await netOnly.fit(data, options);
       } finally {
@@ -347,13 +359,15 @@ export class ImplicitPriorTrainer {
 
   /** Frees the priors' tensors and closes the TensorBoard log. */
   async close(): Promise<void> {
-    await this.writer?.close();
-    this.priors.dispose();
+    await this.logger?.close();
+    this.perSample?.dispose();
+    this.perSample = null;
   }
 
   dispose(): void {
-    void this.writer?.close();
-    this.priors.dispose();
+    void this.logger?.close();
+    this.perSample?.dispose();
+    this.perSample = null;
   }
 }
 

@@ -29,7 +29,8 @@ export type AlphaSchedule = number | 'soft-clip';
 
 export function alphaValue(alpha: AlphaSchedule, weakLoss: number, mse: number, step: number, warmupSteps: number): number {
   if (step < warmupSteps) return 0;
-  if (alpha === 'soft-clip') return mse > weakLoss && mse > 0 ? weakLoss / mse : 1;
+  // A float32 loss a hair below 0 must not flip the penalty's sign.
+  if (alpha === 'soft-clip') return mse > weakLoss && mse > 0 ? Math.max(0, weakLoss) / mse : 1;
   return alpha;
 }
 
@@ -37,7 +38,10 @@ export function alphaValue(alpha: AlphaSchedule, weakLoss: number, mse: number, 
  * Per-pixel binary cross-entropy of probabilities. The epsilon sits inside the logs
  * instead of clipping p: a clipped p has zero gradient, so a net whose sigmoid
  * saturated on its labels could never be moved again (by the prior term either).
+ * Adding log(1 + epsilon) keeps the loss >= 0 (it is 0 for a perfect p), which eq. 17's
+ * ratio L_weak / MSE needs; the gradient is untouched.
  */
 export function binaryCrossEntropy(labels: tf.Tensor, p: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.neg(tf.add(tf.mul(labels, tf.log(tf.add(p, 1e-6))), tf.mul(tf.sub(1, labels), tf.log(tf.add(tf.sub(1, p), 1e-6))))));
+  const eps = 1e-6;
+  return tf.tidy(() => tf.add(tf.neg(tf.add(tf.mul(labels, tf.log(tf.add(p, eps))), tf.mul(tf.sub(1, labels), tf.log(tf.add(tf.sub(1, p), eps))))), Math.log1p(eps)));
 }
