@@ -148,7 +148,7 @@ export class ImplicitPriorCallback extends tf.Callback {
     this.steps++;
     const m = this.measured;
     // tfjs hands the loss over as a number or, before its own callbacks resolve it, as a scalar.
-    const given = logs?.['loss'];
+    const given = logs?.['loss'] as number | tf.Scalar | undefined;
     const loss = typeof given === 'number' ? given : given instanceof tf.Tensor ? (await given.data())[0]! : undefined;
     const stepLogs: Record<string, number> = {
       ...(loss === undefined ? {} : { loss }),
