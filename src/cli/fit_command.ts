@@ -2,40 +2,29 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
-import { fitBestFolds } from '../fit/fit_folds.js';
-import { fitPrior, FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
+import { FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
 import { InputError } from '../io/input_error.js';
 import { probabilityToRgb, readDepth, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData, type SliceStack } from '../slice_stack.js';
-import { createPrior } from '../priors/create_prior.js';
 import { evaluateMask } from '../priors/evaluate.js';
-import { PRIOR_KINDS, type PriorConfigInput, type PriorKind } from '../priors/prior_config.js';
+import { PRIOR_KINDS } from '../priors/prior_config.js';
 import { savePrior } from '../priors/persistence.js';
+import { runBatch, type BatchFlags } from './batch_run.js';
+import { checkSettings, fitWithSettings } from './fit_settings.js';
 import { integerIn, numberIn } from './parse_flags.js';
 import { fitProgressBar } from './progress.js';
 
-interface FitFlags {
-  prior: PriorKind;
+interface FitFlags extends BatchFlags {
   unaries?: string;
   frames?: string[];
   frameTimes?: number[];
   times?: number[];
   depth?: string;
-  flowDecay?: number;
-  out: string;
+  out?: string;
   image?: string;
   overlay?: string;
   savePrior?: string;
-  steps: number;
-  folds?: number | 'auto';
-  sparsity?: number;
-  member?: PriorKind;
-  objects?: number;
-  sampling: 'cells' | 'pixels';
-  points?: number;
-  lr?: number;
-  seed: number;
   backend?: BackendChoice;
   json?: boolean;
 }
@@ -52,25 +41,6 @@ function fileList(value: string): string[] {
 
 function numberList(value: string): number[] {
   return value.split(',').map((v) => numberIn(-1e9, 1e9)(v.trim()));
-}
-
-/**
- * The prior's config from the flags: the kind, with --folds (rotation), --sparsity
- * (periodic), --flow-decay (pc, or a pc union member), --member and --objects (union),
- * and inputDim 3 when the data is 3-D (--frames or --depth).
- */
-function priorConfig(flags: FitFlags, inputDim: 2 | 3): PriorConfigInput {
-  const member = (kind: PriorKind): Record<string, unknown> => ({
-    kind,
-    inputDim,
-    ...(kind === 'rotation' && typeof flags.folds === 'number' ? { folds: flags.folds } : {}),
-    ...(kind === 'periodic' && flags.sparsity !== undefined ? { sparsity: flags.sparsity } : {}),
-    ...(kind === 'pc' && flags.flowDecay !== undefined ? { flowDecay: flags.flowDecay } : {}),
-  });
-  if (flags.prior === 'union') {
-    return { kind: 'union', ...(flags.objects === undefined ? {} : { count: flags.objects }), member: member(flags.member ?? 'convex') } as PriorConfigInput;
-  }
-  return member(flags.prior) as PriorConfigInput;
 }
 
 /** The data to fit: one map, frames at times (--frames), or a map lifted by a depth image (--depth). */
@@ -117,8 +87,14 @@ async function ensureWritableTarget(file: string, flag: string): Promise<void> {
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
+  if (flags.unariesDir !== undefined || flags.unariesList !== undefined) return runBatch(flags as FitFlags & Record<string, unknown>);
+  for (const [flag, value] of [['--out-dir', flags.outDir], ['--image-dir', flags.imageDir], ['--workers', flags.workers], ['--shard', flags.shard]] as const) {
+    if (value !== undefined) throw new InputError(`${flag} applies to a batch (--unaries-dir or --unaries-list) only`);
+  }
+  if (flags.out === undefined) throw new InputError('missing --out <file> (or --out-dir <dir> with --unaries-dir / --unaries-list for a batch)');
+  const out = flags.out;
   // Check everything the user gave before spending time on the fit.
-  await ensureWritableTarget(flags.out, '--out');
+  await ensureWritableTarget(out, '--out');
   if (flags.overlay) await ensureWritableTarget(flags.overlay, '--overlay');
   const { data, first: unaries, label } = await readData(flags);
   const photo = flags.image ? await readRgb(flags.image) : null;
@@ -133,25 +109,10 @@ async function runFit(flags: FitFlags): Promise<void> {
     throw new InputError(`${flags.backend ? '--backend: ' : ''}${(err as Error).message}`);
   }
 
-  if (flags.folds !== undefined && flags.prior !== 'rotation') throw new InputError(`--folds applies to --prior rotation only, not ${flags.prior}`);
-  if (flags.sparsity !== undefined && flags.prior !== 'periodic') throw new InputError(`--sparsity applies to --prior periodic only, not ${flags.prior}`);
-  if ((flags.member !== undefined || flags.objects !== undefined) && flags.prior !== 'union') throw new InputError(`--member and --objects apply to --prior union only, not ${flags.prior}`);
-  if (flags.flowDecay !== undefined && flags.prior !== 'pc' && !(flags.prior === 'union' && flags.member === 'pc')) {
-    throw new InputError(`--flow-decay applies to --prior pc (or --prior union --member pc) only, not ${flags.prior}`);
-  }
+  checkSettings(flags);
   const inputDim = isSliceStack(data) ? 3 : 2;
   const bar = flags.json ? { update: () => {}, stop: () => {} } : fitProgressBar();
-  const fitOptions = {
-    maxSteps: flags.steps,
-    sampling: flags.sampling,
-    ...(flags.points === undefined ? {} : { pointsPerStep: flags.points }),
-    ...(flags.lr === undefined ? {} : { learningRate: flags.lr }),
-    seed: flags.seed,
-    onProgress: (p: FitProgress) => bar.update(p),
-  };
-  const stats = flags.folds === 'auto'
-    ? await fitBestFolds(data, { inputDim }, fitOptions)
-    : await fitPrior(createPrior(priorConfig(flags, inputDim), { seed: flags.seed }), data, fitOptions);
+  const stats = await fitWithSettings(flags, data, inputDim, (p: FitProgress) => bar.update(p));
   const { prior } = stats;
   bar.stop();
   const { certificate } = stats;
@@ -159,10 +120,10 @@ async function runFit(flags: FitFlags): Promise<void> {
   const outputs: Array<{ file: string; mask: Uint8Array; time?: number }> = [];
   if (flags.frames) {
     const times = flags.times ?? (data as SliceStack).slices.map((sl) => sl.third as number);
-    for (const t of times) outputs.push({ file: outFileAt(flags.out, t), mask: evaluateMask(prior, unaries.height, unaries.width, t), time: t });
+    for (const t of times) outputs.push({ file: outFileAt(out, t), mask: evaluateMask(prior, unaries.height, unaries.width, t), time: t });
   } else {
     const third = isSliceStack(data) ? data.slices[0]!.third : undefined;
-    outputs.push({ file: flags.out, mask: evaluateMask(prior, unaries.height, unaries.width, third) });
+    outputs.push({ file: out, mask: evaluateMask(prior, unaries.height, unaries.width, third) });
   }
   for (const o of outputs) await writeMask(o.file, o.mask, unaries.width, unaries.height);
   if (flags.overlay) await writeOverlay(flags.overlay, photo ?? probabilityToRgb(unaries), outputs[0]!.mask);
@@ -186,7 +147,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     finalLoss: stats.finalLoss,
     foregroundPixels,
     certificate,
-    out: flags.out,
+    out,
     ...(flags.frames ? { masks: outputs.map((o) => ({ time: o.time, file: o.file, foregroundPixels: o.mask.reduce((a, v) => a + v, 0) })) } : {}),
     ...(flags.overlay ? { overlay: flags.overlay } : {}),
     ...(flags.savePrior ? { savedPrior: flags.savePrior } : {}),
@@ -197,7 +158,7 @@ async function runFit(flags: FitFlags): Promise<void> {
     const cert = certificate.passed ? `certified (${certificate.checked} checks)` : `NOT certified (${certificate.violations}/${certificate.checked} violations)`;
     process.stdout.write(
       `${flags.prior} prior on ${backend.description}: ${stats.steps} steps${stats.converged ? ' (converged)' : ''} in ${stats.seconds.toFixed(2)} s, ` +
-        `loss ${stats.finalLoss.toFixed(5)}, ${foregroundPixels} foreground pixels, ${cert}; ${outputs.length === 1 ? `mask written to ${flags.out}` : `${outputs.length} masks written to ${outputs.map((o) => o.file).join(', ')}`}\n`,
+        `loss ${stats.finalLoss.toFixed(5)}, ${foregroundPixels} foreground pixels, ${cert}; ${outputs.length === 1 ? `mask written to ${out}` : `${outputs.length} masks written to ${outputs.map((o) => o.file).join(', ')}`}\n`,
     );
   }
 }
@@ -207,7 +168,7 @@ export function fitCommand(): Command {
     .description('fit a shape prior to a foreground-likelihood map (eq. 9) and write its mask')
     .addOption(new Option('--prior <kind>', 'shape class').choices(PRIOR_KINDS as string[]).makeOptionMandatory())
     .option('--unaries <file>', '8-bit grey PNG/JPEG, value/255 = foreground probability')
-    .requiredOption('--out <file>', 'mask PNG to write (same size as the unaries, 255 = foreground); with --frames one per time: {t} in the name is replaced by the time, else _t<time> is added')
+    .option('--out <file>', 'mask PNG to write (same size as the unaries, 255 = foreground); with --frames one per time: {t} in the name is replaced by the time, else _t<time> is added')
     .option('--frames <files>', 'spatio-temporal fit: comma-separated unaries of the frames (instead of --unaries); the prior is 3-D in (x, y, t)', fileList)
     .option('--frame-times <list>', 'with --frames: the time of each frame (default 0,1,2,...)', numberList)
     .option('--times <list>', 'with --frames: the times to write masks for, also between or beyond the frames (default: the frame times)', numberList)
@@ -226,6 +187,12 @@ export function fitCommand(): Command {
     .option('--lr <x>', 'Adam learning rate (default: 1e-2 with cells, 1e-3 with pixels)', numberIn(0, 10, { exclusiveMin: true }))
     .option('--seed <n>', 'random seed (same seed, same backend: same mask)', integerIn(0, 2 ** 31 - 1), FIT_DEFAULTS.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: SHAPEPRIOR_BACKEND, else the fastest available)').choices(BACKEND_CHOICES as unknown as string[]))
+    .option('--unaries-dir <dir>', 'batch: fit every PNG/JPEG map in this directory (masks to --out-dir, in parallel worker threads)')
+    .option('--unaries-list <file>', 'batch: fit the maps this text file lists, one path per line (relative to the file)')
+    .option('--out-dir <dir>', 'batch: masks as <name>.png, overlays as <name>_overlay.png, and summary.json (an existing mask is kept: a rerun resumes)')
+    .option('--image-dir <dir>', 'batch: photos named like the maps (.jpg/.jpeg/.png); an overlay per map')
+    .option('--workers <n>', 'batch: worker threads, each with its own backend (default: the number of cores)', integerIn(1, 1024))
+    .option('--shard <i/n>', 'batch: take every n-th input from the i-th (i = 0..n-1) of the sorted list, to share a dataset between n machines')
     .option('--json', 'print one JSON object with the results on stdout')
     .action(async (flags: FitFlags) => runFit(flags));
 }

@@ -22,3 +22,25 @@ export function fitProgressBar(stream: NodeJS.WriteStream = process.stderr): { u
     },
   };
 }
+
+/** A progress bar over a batch's images on stderr when it is a terminal; otherwise silent. */
+export function batchProgressBar(stream: NodeJS.WriteStream = process.stderr): { update(done: number, total: number, failed: number): void; stop(): void } {
+  if (!stream.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { stream, format: 'batch [{bar}] {value}/{total} images | {failed} failed | {duration_formatted} elapsed, eta {eta_formatted}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total, failed) {
+      if (!started) {
+        bar.start(total, 0, { failed: 0 });
+        started = true;
+      }
+      bar.update(done, { failed });
+    },
+    stop() {
+      if (started) bar.stop();
+    },
+  };
+}

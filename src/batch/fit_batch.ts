@@ -1,0 +1,177 @@
+import { promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import writeFileAtomic from 'write-file-atomic';
+import type { BackendChoice } from '../backend.js';
+import type { FitSettings } from '../cli/fit_settings.js';
+import { InputError } from '../io/input_error.js';
+import { listInputs, shardOf, type BatchInput, type Shard } from './batch_inputs.js';
+import type { FitJob, FitJobResult } from './fit_job.js';
+import { runOnWorkers } from './worker_pool.js';
+
+export const BATCH_SUMMARY_FORMAT = 'shapeprior-batch-summary';
+export const BATCH_SUMMARY_VERSION = 1;
+/** The summary is rewritten at most this often while a batch runs (and once at its end). */
+const SUMMARY_INTERVAL_MS = 2000;
+
+export interface BatchOptions {
+  settings: FitSettings;
+  /** The maps: every PNG/JPEG of a directory, or the files a list names (one per line). */
+  unariesDir?: string;
+  unariesList?: string;
+  /** Masks go to OUT/<name>.png, overlays to OUT/<name>_overlay.png, and OUT/summary.json. */
+  outDir: string;
+  /** Photos, matched to the maps by name (any of .jpg, .jpeg, .png): an overlay per map. */
+  imageDir?: string;
+  /** Worker threads, each with its own backend (default: the number of cores). */
+  workers?: number;
+  shard?: Shard;
+  backend?: BackendChoice;
+  /** After each input (fitted, skipped or failed). */
+  onProgress?: (done: number, total: number, result: FitJobResult) => void;
+}
+
+export interface BatchSummary {
+  format: typeof BATCH_SUMMARY_FORMAT;
+  version: number;
+  settings: FitSettings;
+  shard: string | null;
+  workers: number;
+  backend: string | null;
+  seconds: number;
+  counts: { total: number; fitted: number; skipped: number; failed: number };
+  /** One entry per input of this shard, in input order; a skipped one keeps its earlier figures. */
+  images: FitJobResult[];
+}
+
+/**
+ * Fits every map of a batch on worker threads and writes OUT/summary.json. Resumable:
+ * an input whose mask (and overlay) already exists as a readable PNG of its size is
+ * skipped, since masks are written to a temporary file and renamed. A failing input is
+ * recorded in the summary and the others go on.
+ */
+export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
+  const started = performance.now();
+  const all = await listInputs({ ...(options.unariesDir !== undefined ? { dir: options.unariesDir } : {}), ...(options.unariesList !== undefined ? { listFile: options.unariesList } : {}) });
+  const inputs = options.shard ? shardOf(all, options.shard) : all;
+  await fs.mkdir(options.outDir, { recursive: true }).catch((err: Error) => {
+    throw new InputError(`--out-dir ${options.outDir}: ${err.message}`);
+  });
+  const photos = options.imageDir !== undefined ? await photosByName(options.imageDir) : null;
+  const summaryFile = path.join(options.outDir, 'summary.json');
+  const earlier = await readEarlierSummary(summaryFile);
+  const workers = options.workers ?? availableParallelism();
+
+  const results = new Map<string, FitJobResult>();
+  const jobs: FitJob[] = [];
+  for (const input of inputs) {
+    const job = jobOf(input, options.outDir, photos);
+    if (typeof job === 'string') {
+      results.set(input.file, { input: input.file, mask: path.join(options.outDir, `${input.name}.png`), status: 'failed', error: job });
+    } else if (await isComplete(job)) {
+      results.set(input.file, { ...(earlier.get(input.file) ?? { input: job.input, mask: job.mask, ...(job.overlay ? { overlay: job.overlay } : {}) }), status: 'skipped' });
+    } else {
+      jobs.push(job);
+    }
+  }
+
+  let backend: string | null = null;
+  let done = 0;
+  let lastWrite = performance.now();
+  const summary = (): BatchSummary => {
+    const images = inputs.flatMap((i) => results.get(i.file) ?? []);
+    const count = (s: FitJobResult['status']) => images.filter((r) => r.status === s).length;
+    return {
+      format: BATCH_SUMMARY_FORMAT,
+      version: BATCH_SUMMARY_VERSION,
+      settings: options.settings,
+      shard: options.shard ? `${options.shard.index}/${options.shard.count}` : null,
+      workers,
+      backend,
+      seconds: Number(((performance.now() - started) / 1000).toFixed(3)),
+      counts: { total: inputs.length, fitted: count('fitted'), skipped: count('skipped'), failed: count('failed') },
+      images,
+    };
+  };
+  const report = (result: FitJobResult) => options.onProgress?.(++done, inputs.length, result);
+  for (const r of results.values()) report(r);
+
+  let writing: Promise<void> = Promise.resolve();
+  await runOnWorkers<FitJob, FitJobResult>({
+    script: new URL('./batch_worker.js', import.meta.url),
+    workerData: { settings: options.settings, backend: options.backend },
+    size: workers,
+    jobs,
+    onReady: (b) => {
+      backend = b;
+    },
+    onResult: (result) => {
+      results.set(result.input, result);
+      report(result);
+      // The summary so far, now and then: a batch killed midway still says what it did.
+      if (performance.now() - lastWrite > SUMMARY_INTERVAL_MS) {
+        lastWrite = performance.now();
+        const snapshot = summary();
+        writing = writing.then(() => writeSummary(summaryFile, snapshot));
+      }
+    },
+    onCrash: (job, err) => ({ input: job.input, mask: job.mask, status: 'failed', error: `the worker fitting it died: ${err.message}` }),
+  });
+  await writing;
+  const final = summary();
+  await writeSummary(summaryFile, final);
+  return final;
+}
+
+function jobOf(input: BatchInput, outDir: string, photos: Map<string, string> | null): FitJob | string {
+  const job: FitJob = { input: input.file, mask: path.join(outDir, `${input.name}.png`) };
+  if (!photos) return job;
+  const photo = photos.get(input.name);
+  if (!photo) return `no photo named ${input.name}.jpg/.jpeg/.png in --image-dir for ${input.file}`;
+  return { ...job, photo, overlay: path.join(outDir, `${input.name}_overlay.png`) };
+}
+
+/** The photos of --image-dir by name without extension. */
+async function photosByName(dir: string): Promise<Map<string, string>> {
+  const entries = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    throw new InputError(`--image-dir ${dir}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`);
+  });
+  const photos = new Map<string, string>();
+  for (const e of entries.sort()) {
+    const ext = path.extname(e).toLowerCase();
+    if (['.jpg', '.jpeg', '.png'].includes(ext)) photos.set(path.basename(e, path.extname(e)), path.join(dir, e));
+  }
+  return photos;
+}
+
+/** Done before: the mask (and overlay) is a PNG that decodes to the input's size. */
+async function isComplete(job: FitJob): Promise<boolean> {
+  const size = async (file: string) => {
+    try {
+      const m = await sharp(file).metadata();
+      return m.format === 'png' || file === job.input ? `${m.width}x${m.height}` : null;
+    } catch {
+      return null;
+    }
+  };
+  const want = await size(job.input);
+  if (want === null) return false;
+  if ((await size(job.mask)) !== want) return false;
+  return !job.overlay || (await size(job.overlay)) === want;
+}
+
+/** The entries of an earlier run's summary by input (none when it is missing or unreadable). */
+async function readEarlierSummary(file: string): Promise<Map<string, FitJobResult>> {
+  try {
+    const s = JSON.parse(await fs.readFile(file, 'utf8')) as Partial<BatchSummary>;
+    if (s.format !== BATCH_SUMMARY_FORMAT || !Array.isArray(s.images)) return new Map();
+    return new Map(s.images.filter((r) => r.status !== 'failed').map((r) => [r.input, r]));
+  } catch {
+    return new Map();
+  }
+}
+
+function writeSummary(file: string, summary: BatchSummary): Promise<void> {
+  return writeFileAtomic(file, `${JSON.stringify(summary, null, 2)}\n`);
+}
