@@ -242,12 +242,12 @@ describe('DiskPriorStore corrupt entries', () => {
   it('another entry version, another id or a foreign file throws an error naming id and file', async () => {
     const { dir, id, file, reopen } = await storeWithEntry('foreign');
     const good = readFileSync(file);
-    // Version 2 with a valid checksum: refused for its version, not for corruption.
-    const v2 = Buffer.from(good);
-    v2.writeUInt32LE(2, 8);
-    createHash('sha256').update(v2.subarray(0, v2.length - 32)).digest().copy(v2, v2.length - 32);
-    writeFileSync(file, v2);
-    await expectRejects((await reopen()).load(id), id, file, /version 2/);
+    // Version 3 (unknown to this code) with a valid checksum: refused for its version, not for corruption.
+    const v3 = Buffer.from(good);
+    v3.writeUInt32LE(3, 8);
+    createHash('sha256').update(v3.subarray(0, v3.length - 32)).digest().copy(v3, v3.length - 32);
+    writeFileSync(file, v3);
+    await expectRejects((await reopen()).load(id), id, file, /version 3/);
 
     const store = await reopen();
     await store.save('other', makeState(4, 1));

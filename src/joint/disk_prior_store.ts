@@ -1,5 +1,5 @@
 /*
- * Prior store format, version 1 (normative copy: STORE_FORMAT.md next to this file).
+ * Prior store format, version 1, entry versions 1 and 2 (normative copy: STORE_FORMAT.md next to this file).
  *
  * Directory:
  *   <store>/store.json     {"format": "shapeprior-prior-store", "formatVersion": 1, "created": "<ISO time>"}
@@ -12,22 +12,24 @@
  *       150 characters, the empty id, or an id with a lone surrogate is named
  *       <first <=80 chars>~<sha256 hex> and its id is read from the entry header. The id is
  *       always stored in the entry too.
- *   Temp files: .<target name>.<pid>-<random>.tmp; readers ignore every dot-file, open() deletes
- *   leftover .*.tmp files (one writing process per store).
+ *   Temp files: .<target name>.<pid>-<random>.tmp; readers ignore every dot-file, a read-write
+ *   open() deletes leftover .*.tmp files (one writing process per store; readOnly opens delete nothing).
+ *   open() reads no entry; it lists the shard directories (names only) for the temp-file cleanup.
  *   A non-empty directory without store.json is not a store: open() refuses to write into it.
  *
  * Entry file, integers little-endian:
  *   0   8  magic "SPPRIOR\0"
- *   8   4  entry version u32 = 1
+ *   8   4  entry version u32: 1 if every tensor is float32, 2 if one is float16
  *   12  4  H = header length, u32
  *   16  8  P = payload length, u64
- *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1, "id", "step",
+ *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1 | 2, "id", "step",
  *          "config": PriorConfig, "tensors": [{"group": "weights" | "firstMoment" | "secondMoment",
- *          "name", "shape", "byteOffset", "byteLength"}, ...]}
+ *          "name", "shape", "dtype": "float32" | "float16", "byteOffset", "byteLength"}, ...]}
+ *          dtype is required in version 2; absent in version 1 means float32 (float16 needs 2).
  *          byteOffset from the payload start; tensors back to back in list order (weights, then
- *          first moments, then second moments), byteLength = 4 * prod(shape), covering exactly P.
+ *          first moments, then second moments), byteLength = (4 or 2) * prod(shape), covering exactly P.
  *   ..  0-7 zero padding: the payload starts at S = align8(24 + H)
- *   S   P  float32 values, little-endian, row-major
+ *   S   P  values, little-endian, row-major, each tensor in its dtype
  *   S+P 32 sha256 of all bytes before it
  *
  * Reading checks magic (else foreign), version, length (shorter: truncated), checksum, header
@@ -35,11 +37,14 @@
  * and the file. Never undefined, never a fresh start in its place.
  *
  * Writing: temp file in the same directory, fsync, rename, fsync the directory (see durable_fs.ts).
- * Readers refuse versions they do not know.
+ * compression 'float16' stores weights (never Adam moments) as float16, a tensor with a value that
+ * is non-finite or beyond +-65504 as float32. Readers refuse versions and dtypes they do not know.
+ * Several processes may read at once, also while one writes: each sees an old or a new complete entry.
  */
 import { mkdir, readdir, readFile, rm, stat, open as openFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { decodeEntry, decodeHeader, decodePrefix, encodeEntry, PREFIX_BYTES } from './entry_codec.js';
+import { STORE_COMPRESSIONS, type StoreCompression } from './stored_dtype.js';
 import { entryLocation, isShardName, parseEntryName } from './entry_names.js';
 import { isTempName, syncDirectory, writeFileDurably } from './durable_fs.js';
 import { LruCache } from './lru_cache.js';
@@ -59,6 +64,19 @@ export interface DiskPriorStoreOptions {
   cacheEntries?: number;
   /** Create a new store when `dir` holds none (default true); false makes a missing store an error. */
   create?: boolean;
+  /**
+   * How saves store the prior's weights: 'none' (default) as float32, bit-exact; 'float16' as
+   * float16 (relative error <= 2^-11), except a tensor holding a non-finite value or one beyond
+   * +-65504, which stays float32. Adam moments are always float32. Entries record their dtypes,
+   * so a store is read the same whatever this option, also one written with both.
+   */
+  compression?: StoreCompression;
+  /**
+   * Open for reading only: the store must exist, nothing is created or deleted (not even the
+   * temp files of a crashed writer, which may be another process's save in flight), and
+   * save/delete throw. For processes that read a store while another one writes it.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -66,6 +84,8 @@ export interface DiskPriorStoreOptions {
  * checksummed entries, a bounded LRU cache. One process writes a store at a time (its
  * cache and temp-file cleanup assume so); within it, operations on one id run in call
  * order, so a load never returns or caches data older than a save it was issued after.
+ * Other processes may read it meanwhile (`readOnly: true`); their caches do not see
+ * later writes (`cacheEntries: 0` in a reader that must).
  */
 export class DiskPriorStore implements PriorStore {
   private readonly cache: LruCache<string, PriorState>;
@@ -77,30 +97,40 @@ export class DiskPriorStore implements PriorStore {
     readonly dir: string,
     cacheEntries: number,
     private readonly knownShards: Set<string>,
+    /** How saves store weights (see DiskPriorStoreOptions). */
+    readonly compression: StoreCompression,
+    readonly readOnly: boolean,
   ) {
     this.cache = new LruCache(cacheEntries);
     this.entriesDir = path.join(dir, ENTRIES_DIR);
   }
 
-  /** Opens the store in `dir`, creating it unless `create: false`, and removes temp files a crash left. */
+  /**
+   * Opens the store in `dir`, creating it unless `create: false` or `readOnly`, and (unless
+   * `readOnly`) removes temp files a crash left. Reads no entry, whatever the store's size.
+   */
   static async open(dir: string, options: DiskPriorStoreOptions = {}): Promise<DiskPriorStore> {
     const root = path.resolve(dir);
     const cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
     if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) throw new RangeError(`cacheEntries must be a non-negative integer, got ${cacheEntries}`);
+    const compression = options.compression ?? 'none';
+    if (!STORE_COMPRESSIONS.includes(compression)) throw new RangeError(`compression must be ${STORE_COMPRESSIONS.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(compression)}`);
+    const readOnly = options.readOnly ?? false;
     const manifestFile = path.join(root, MANIFEST_FILE);
     const manifest = await readIfExists(manifestFile, { file: manifestFile });
     if (manifest === undefined) {
-      if (options.create === false) throw new PriorStoreError(`no prior store here: ${MANIFEST_FILE} is missing`, { file: manifestFile });
+      if (options.create === false || readOnly) throw new PriorStoreError(`no prior store here: ${MANIFEST_FILE} is missing`, { file: manifestFile });
       await createStore(root, manifestFile);
     } else {
       checkManifest(manifest, manifestFile);
     }
     const entriesDir = path.join(root, ENTRIES_DIR);
+    if (readOnly) return new DiskPriorStore(root, cacheEntries, new Set(), compression, true);
     if ((await mkdir(entriesDir, { recursive: true })) !== undefined) await syncDirectory(root);
     await removeTempFiles(root);
     const shards = (await readdir(entriesDir, { withFileTypes: true })).filter((d) => d.isDirectory() && isShardName(d.name)).map((d) => d.name);
     await Promise.all(shards.map((shard) => removeTempFiles(path.join(entriesDir, shard))));
-    return new DiskPriorStore(root, cacheEntries, new Set(shards));
+    return new DiskPriorStore(root, cacheEntries, new Set(shards), compression, false);
   }
 
   /** The file that holds (or would hold) the entry of `id`. */
@@ -135,17 +165,19 @@ export class DiskPriorStore implements PriorStore {
 
   async save(id: string, state: PriorState): Promise<void> {
     const file = this.entryFile(id);
+    if (this.readOnly) throw new PriorStoreError('cannot save: the store was opened read-only', { id, file });
     const problem = priorStateProblem(state);
     if (problem !== undefined) throw new PriorStoreError(`cannot save: ${problem}`, { id, file });
     // Encoded and copied now, so a caller changing `state` after this call changes nothing.
     let bytes: Buffer;
+    let readBack: PriorState;
     try {
-      bytes = encodeEntry(id, state);
+      ({ bytes, readBack } = encodeEntry(id, state, this.compression));
     } catch (error) {
       throw new PriorStoreError(`cannot save: ${messageOf(error)}`, { id, file }, { cause: error });
     }
-    // The cache holds what a read of the file gives: the config as JSON round-trips it.
-    const cached = this.cache.capacity === 0 ? undefined : { ...copyPriorState(state), config: JSON.parse(JSON.stringify(state.config)) };
+    // The cache holds what a read of the file gives: float16 weights rounded, the config as JSON round-trips it.
+    const cached = this.cache.capacity === 0 ? undefined : { ...copyPriorState(readBack), config: JSON.parse(JSON.stringify(state.config)) };
     await this.inOrder(id, async () => {
       this.cache.delete(id);
       try {
@@ -175,7 +207,10 @@ export class DiskPriorStore implements PriorStore {
     });
   }
 
-  /** Every stored id, from the shard directories' listings (only long ids' headers are read). */
+  /**
+   * Every stored id, from the shard directories' listings (only long ids' headers are read).
+   * For very large stores `eachId` streams them instead of building the whole list.
+   */
   async ids(): Promise<string[]> {
     const shards = await readdir(this.entriesDir, { withFileTypes: true });
     const lists = await Promise.all(
@@ -190,8 +225,23 @@ export class DiskPriorStore implements PriorStore {
     return lists.flat();
   }
 
+  /**
+   * Every stored id, one shard directory at a time (in shard order), so that at most one
+   * shard's listing (~390 names at 100,000 entries) is held at once.
+   */
+  async *eachId(): AsyncGenerator<string, void, undefined> {
+    const shards = (await readdir(this.entriesDir, { withFileTypes: true })).filter((d) => !d.name.startsWith('.'));
+    shards.sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const d of shards) {
+      const dir = path.join(this.entriesDir, d.name);
+      if (!d.isDirectory() || !isShardName(d.name)) throw new PriorStoreError('not a shard directory: a foreign file in the store', { file: dir });
+      yield* await this.idsInShard(d.name, dir);
+    }
+  }
+
   async delete(id: string): Promise<void> {
     const file = this.entryFile(id);
+    if (this.readOnly) throw new PriorStoreError('cannot delete: the store was opened read-only', { id, file });
     await this.inOrder(id, async () => {
       this.cache.delete(id);
       try {
