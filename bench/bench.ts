@@ -15,7 +15,12 @@
  *  5. joint training (withImplicitPrior, eq. 12) of the example's UNet on 128x128 images,
  *     batch size 1, with the paper's pc prior: ms per step of the plain net step, the
  *     prior update and the bookkeeping (store load/save, callbacks, logging), with a
- *     MemoryPriorStore and a DiskPriorStore. `--joint-only` runs this section alone.
+ *     MemoryPriorStore and a DiskPriorStore. `--joint-only` runs this section alone;
+ *  6. batch fitting: 24 maps of 128x128, convex prior, one after another in this process
+ *     against fitBatch on 2 worker threads (bench/batch_speed.ts). `--batch-only`;
+ *  7. the disk prior store at 100,000 entries (bench/store_scale.ts): fill time, size,
+ *     median and p99 of save and load (cached and not). `--store-only`; `--store-entries N`
+ *     for another size (the 100,000-entry store takes ~40 GB of temporary disk space).
  * Prints a table, or one JSON object with --json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +29,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
+import { benchBatchSpeed, type BatchSpeed } from './batch_speed.js';
+import { benchStoreScale, type StoreScaleResult } from './store_scale.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
 import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_finetune.js';
 import {
@@ -35,7 +42,10 @@ import {
 const args = new Set(process.argv.slice(2));
 const json = args.has('--json');
 const withReference = args.has('--reference');
-const jointOnly = args.has('--joint-only');
+const only = ['--joint-only', '--batch-only', '--store-only'].filter((a) => args.has(a));
+const runs = (section: 'fits' | 'joint' | 'batch' | 'store') => only.length === 0 || only.includes(`--${section}-only`);
+const storeEntriesFlag = process.argv.indexOf('--store-entries');
+const storeEntries = storeEntriesFlag > 0 ? Number(process.argv[storeEntriesFlag + 1]) : 100_000;
 const root = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -100,7 +110,7 @@ log(`backend: ${backend.description}`);
 const steps: StepResult[] = [];
 const fits: Array<FitResult & { mask: Uint8Array }> = [];
 let reference: (FitResult & { mask: Uint8Array; fastVsReferenceIou: number }) | null = null;
-if (!jointOnly) {
+if (runs('fits')) {
   log('timing one train step of the 3x130 ICNN on 65,536 points ...');
   steps.push(timeTrainStep(65536, false, 5), timeTrainStep(65536, true, 3), timeTrainStep(4096, false, 20), timeTrainStep(4096, true, 10));
 
@@ -299,36 +309,56 @@ async function timeJointSteps(name: string, inner: PriorStore, samples: JointSam
   };
 }
 
-log(`joint training: UNet on ${JOINT_SIZE}x${JOINT_SIZE}, batch size 1, pc prior, ${JOINT_IMAGES} images x ${JOINT_EPOCHS} epochs per store ...`);
-const jointSamples = Array.from({ length: JOINT_IMAGES }, (_, i) => jointSample(unetScene(i, 'finetune', JOINT_SIZE), i, `bench-${i}`));
-const plainStep = await timePlainStep(jointSamples[0]!, 20);
-const diskDirs = [mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-')), mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-'))];
-const jointRuns: JointResult[] = [];
-try {
-  jointRuns.push(await timeJointSteps('MemoryPriorStore', new MemoryPriorStore(), jointSamples));
-  jointRuns.push(await timeJointSteps('DiskPriorStore (LRU cache)', await DiskPriorStore.open(diskDirs[0]!), jointSamples));
-  // Every load from the file, as when the priors outnumber the cache.
-  jointRuns.push(await timeJointSteps('DiskPriorStore (no cache)', await DiskPriorStore.open(diskDirs[1]!, { cacheEntries: 0 }), jointSamples));
-} finally {
-  for (const dir of diskDirs) rmSync(dir, { recursive: true, force: true });
-  tf.dispose(jointSamples.flatMap((s) => [s.xs, s.ys, s.weights!]));
+let joint: JointSection | null = null;
+if (runs('joint')) joint = await jointSection();
+
+let batch: BatchSpeed | null = null;
+if (runs('batch')) {
+  log('batch fitting: 24 maps of 128x128, convex prior, one after another, then on 2 worker threads ...');
+  batch = await benchBatchSpeed(24, 128, 2);
 }
-const joint = {
-  size: `${JOINT_SIZE}x${JOINT_SIZE}`, batchSize: 1, prior: 'pc', unetParameters: plainStep.parameters,
-  priorStepsPerVisit: JOINT_DEFAULTS.priorStepsPerVisit, priorPoints: JOINT_DEFAULTS.priorPoints, imageEvery: JOINT_DEFAULTS.imageEvery,
-  plainStepMs: plainStep.plain, trainerBeta0StepMs: plainStep.trainerBeta0,
-  runs: jointRuns.map((r) => ({ ...r, bookkeepingOverPlainStep: r.msPerStep.bookkeeping / plainStep.plain })),
-};
+
+let store: StoreScaleResult | null = null;
+if (runs('store')) {
+  log(`disk prior store: ${storeEntries} entries of the convex prior (weights + Adam moments) ...`);
+  store = await benchStoreScale({ entries: storeEntries, log });
+}
+
+type JointSection = Awaited<ReturnType<typeof jointSection>>;
+async function jointSection() {
+  log(`joint training: UNet on ${JOINT_SIZE}x${JOINT_SIZE}, batch size 1, pc prior, ${JOINT_IMAGES} images x ${JOINT_EPOCHS} epochs per store ...`);
+  const jointSamples = Array.from({ length: JOINT_IMAGES }, (_, i) => jointSample(unetScene(i, 'finetune', JOINT_SIZE), i, `bench-${i}`));
+  const plainStep = await timePlainStep(jointSamples[0]!, 20);
+  const diskDirs = [mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-')), mkdtempSync(path.join(tmpdir(), 'shapeprior-bench-store-'))];
+  const jointRuns: JointResult[] = [];
+  try {
+    jointRuns.push(await timeJointSteps('MemoryPriorStore', new MemoryPriorStore(), jointSamples));
+    jointRuns.push(await timeJointSteps('DiskPriorStore (LRU cache)', await DiskPriorStore.open(diskDirs[0]!), jointSamples));
+    // Every load from the file, as when the priors outnumber the cache.
+    jointRuns.push(await timeJointSteps('DiskPriorStore (no cache)', await DiskPriorStore.open(diskDirs[1]!, { cacheEntries: 0 }), jointSamples));
+  } finally {
+    for (const dir of diskDirs) rmSync(dir, { recursive: true, force: true });
+    tf.dispose(jointSamples.flatMap((s) => [s.xs, s.ys, s.weights!]));
+  }
+  return {
+    size: `${JOINT_SIZE}x${JOINT_SIZE}`, batchSize: 1, prior: 'pc', unetParameters: plainStep.parameters,
+    priorStepsPerVisit: JOINT_DEFAULTS.priorStepsPerVisit, priorPoints: JOINT_DEFAULTS.priorPoints, imageEvery: JOINT_DEFAULTS.imageEvery,
+    plainStepMs: plainStep.plain, trainerBeta0StepMs: plainStep.trainerBeta0,
+    runs: jointRuns.map((r) => ({ ...r, bookkeepingOverPlainStep: r.msPerStep.bookkeeping / plainStep.plain })),
+  };
+}
 
 const strip = <T extends { mask: Uint8Array }>({ mask: _mask, ...rest }: T) => rest;
-const result = { backend: backend.choice, backendDetail: backend.description, trainStep: steps, fits: fits.map(strip), reference: reference ? strip(reference) : null, joint, peakRssMb: peakRssMb() };
+const result = { backend: backend.choice, backendDetail: backend.description, trainStep: steps, fits: fits.map(strip), reference: reference ? strip(reference) : null, joint, batch, store, peakRssMb: peakRssMb() };
 
 if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
   console.log(`\nbackend: ${backend.description}\n`);
-  if (!jointOnly) printFitTables();
-  printJointTable();
+  if (runs('fits')) printFitTables();
+  if (joint) printJointTable(joint);
+  if (batch) printBatch(batch);
+  if (store) printStore(store);
 }
 
 function printFitTables(): void {
@@ -342,7 +372,8 @@ function printFitTables(): void {
   if (reference) console.log(`\nIoU(fast fit, reference fit) on ellipse 0: ${reference.fastVsReferenceIou.toFixed(4)}; IoU to truth: fast ${f(fits[0]!.iou, 4)}, reference ${f(reference.iou, 4)}`);
 }
 
-function printJointTable(): void {
+function printJointTable(joint: JointSection): void {
+  const jointRuns = joint.runs;
   const rows: Array<[string, (r: JointResult) => number]> = [
     ['net step inside the joint step (weak loss + MSE, Adam, agreement IoU)', (r) => r.msPerStep.net],
     ['prior maps sigma(-F) on the grid (the penalty\'s targets)', (r) => r.msPerStep.priorMaps],
@@ -361,4 +392,20 @@ function printJointTable(): void {
   for (const [label, value] of rows) console.log(`| ${label} | ${jointRuns.map((r) => value(r).toFixed(1)).join(' | ')} |`);
   console.log(`| (c) / (a) | ${joint.runs.map((r) => `${(100 * r.bookkeepingOverPlainStep).toFixed(1)}%`).join(' | ')} |`);
   console.log(`\none image log: ${jointRuns.map((r) => `${r.imageMs.toFixed(1)} ms (${r.store})`).join(', ')}`);
+}
+
+function printBatch(b: BatchSpeed): void {
+  console.log(`\nbatch fitting: ${b.maps} maps of ${b.size}, convex prior, ${b.cores} cores`);
+  console.log('| run | seconds |\n| --- | --- |');
+  console.log(`| one after another, one process | ${b.sequentialSeconds.toFixed(1)} |`);
+  console.log(`| fitBatch, ${b.workers} worker threads (start-up included) | ${b.batchSeconds.toFixed(1)} |`);
+  console.log(`| ratio (target <= 0.6) | ${b.ratio.toFixed(2)} |`);
+  console.log(`masks identical in both runs: ${b.identicalMasks} of ${b.maps}`);
+}
+
+function printStore(r: StoreScaleResult): void {
+  const l = (x: { medianMs: number; p99Ms: number }) => `${x.medianMs.toFixed(2)} / ${x.p99Ms.toFixed(2)}`;
+  console.log(`\ndisk prior store: ${r.entries} entries of ${(r.entryBytes / 1024).toFixed(0)} KiB (${r.compression}), ${(r.diskBytes / 2 ** 30).toFixed(1)} GiB on disk, filled in ${r.fillSeconds.toFixed(0)} s`);
+  console.log('| op | median / p99 ms |\n| --- | --- |');
+  console.log(`| save | ${l(r.save)} |\n| load, not cached | ${l(r.loadUncached)} |\n| load, cached | ${l(r.loadCached)} |`);
 }
