@@ -6,54 +6,14 @@
  * Loss (eq. 13): BCE(N(f_s), s) + BCE(G(w_s), s) + alpha * MSE(G(w_r), N(f_r))
  * + beta |dN/dRGB| + gamma |dN/dxy|, Adam 0.02 for the first 200 steps with alpha = 0,
  * then 0.002 with alpha = 1. The gradient penalties are estimated by finite
- * differences (tfjs cannot take gradients of gradients through every layer): the
- * change of N when the colour (or the position) channels are moved by 0.05.
+ * differences (see gradientPenalties in src/scribbles/scribble_net.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import { iou, MemoryPriorStore, withImplicitPrior, writeWeights, evaluateMask, type PriorConfigInput } from '../src/index.js';
+import { gradientPenalties, rgbxy, scribbleNet, type NetKind } from '../src/scribbles/scribble_net.js';
 
-export type NetKind = 'fcn' | 'cnn';
-
-/** RGB (row-major, [0, 1]) plus frame coordinates: the nets' 5 input channels. */
-export function rgbxy(rgb: Float32Array, height: number, width: number): tf.Tensor3D {
-  const s = 2 / Math.max(height, width);
-  const data = new Float32Array(height * width * 5);
-  for (let i = 0; i < height * width; i++) {
-    data.set(rgb.subarray(3 * i, 3 * i + 3), 5 * i);
-    data[5 * i + 3] = ((i % width) + 0.5 - width / 2) * s;
-    data[5 * i + 4] = (Math.floor(i / width) + 0.5 - height / 2) * s;
-  }
-  return tf.tensor3d(data, [height, width, 5]);
-}
-
-/** FCN: 5 per-pixel linear layers of width 16 (ReLU); CNN: 4 conv layers, kernel 3, width 16, leaky-ReLU. */
-export function scribbleNet(kind: NetKind, height: number, width: number, seed: number): tf.LayersModel {
-  const input = tf.input({ shape: [height, width, 5] });
-  const init = (k: number) => tf.initializers.glorotUniform({ seed: seed * 100 + k });
-  let h = input as tf.SymbolicTensor;
-  const layers = kind === 'fcn' ? 4 : 3;
-  for (let k = 0; k < layers; k++) {
-    h = kind === 'fcn'
-      ? tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'relu', kernelInitializer: init(k) }).apply(h) as tf.SymbolicTensor
-      : tf.layers.leakyReLU({ alpha: 0.2 }).apply(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', kernelInitializer: init(k) }).apply(h)) as tf.SymbolicTensor;
-  }
-  const out = tf.layers.conv2d({ filters: 1, kernelSize: kind === 'fcn' ? 1 : 3, padding: 'same', activation: 'sigmoid', kernelInitializer: init(9) }).apply(h) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: out });
-}
-
-const FD_STEP = 0.05;
-
-/** beta |dN/dRGB| + gamma |dN/dxy| by finite differences (see the file comment). */
-export function gradientPenalties(beta = 0.01, gamma = 0.01): (model: tf.LayersModel, xs: tf.Tensor4D) => tf.Scalar {
-  return (model, xs) => tf.tidy(() => {
-    const base = model.apply(xs) as tf.Tensor;
-    const shift = (channels: number[]) => tf.mul(FD_STEP, tf.oneHot(tf.tensor1d(channels, 'int32'), 5).sum(0));
-    const colour = model.apply(tf.add(xs, shift([0, 1, 2]))) as tf.Tensor;
-    const position = model.apply(tf.add(xs, shift([3, 4]))) as tf.Tensor;
-    const d = (moved: tf.Tensor) => tf.div(tf.mean(tf.abs(tf.sub(moved, base))), FD_STEP);
-    return tf.add(tf.mul(beta, d(colour)), tf.mul(gamma, d(position))) as tf.Scalar;
-  });
-}
+// The nets live in src/scribbles/ (the browser page trains them too); re-exported for the examples.
+export { gradientPenalties, rgbxy, scribbleNet, type NetKind };
 
 export interface ScribbleRun {
   netMask: Uint8Array;

@@ -8,8 +8,8 @@
  * The FCN, 400 steps at 120x80: the CNN at 160x107 took over 10 minutes per run here.
  * Writes overlays of the net's and the prior's masks.
  *
- * Measured: sequential (57 s) outlines the cat (net 1,178 px in 2 pieces, star prior
- * 1,295 px in one); joint (99 s) grows both into a blob over the window (3,648 px,
+ * Measured: sequential (24 s) outlines the cat (net 1,178 px in 2 pieces, star prior
+ * 1,297 px in one); joint (62 s) grows both into a blob over the window (3,650 px,
  * net/prior IoU 0.989): with background labelled only at the image border, nothing
  * stops net and prior from agreeing on a larger set. Joint training needs background
  * scribbles near the object, as the convexity dataset has (see scribble_benchmark.ts,

@@ -49,8 +49,11 @@ export class FastDense extends tf.layers.Layer {
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-      const pre = tf.add(explicitTransposeMatMul(x, this.kernel!.read() as tf.Tensor2D), this.bias!.read());
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor;
+      // Inputs of rank > 2 ([B, H, W, C]: a per-pixel net) act on their last axis, as a 2-D product.
+      const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape[x.rank - 1]!]) as tf.Tensor2D;
+      const product = tf.add(explicitTransposeMatMul(flat, this.kernel!.read() as tf.Tensor2D), this.bias!.read());
+      const pre = x.rank === 2 ? product : tf.reshape(product, [...x.shape.slice(0, -1), this.units]);
       switch (this.activation) {
         case 'linear': return pre;
         case 'relu': return tf.relu(pre);

@@ -23,7 +23,13 @@ export { evaluateMask, evaluateProbability, evaluateScores, evaluateGridScores, 
 export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
 export { fitPrior, FIT_DEFAULTS, SAMPLING_DEFAULTS, type FitOptions, type FitResult, type FitStats, type FitProgress } from './fit/fit_prior.js';
 export { fitBestFolds, type FoldsSearchResult } from './fit/fit_folds.js';
-export { readUnaries, readRgb, readDepth, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, probabilityToRgb, type RgbImage } from './io/images.js';
+export { readUnaries, readRgb, readDepth, writeMask, writeOverlay, writeRgb, overlay, maskBoundary, probabilityToRgb, unariesFromPixels, type RgbImage } from './io/images.js';
+export { rgbxy, scribbleNet, scribblePixelNet, gradientPenalties, type NetKind } from './scribbles/scribble_net.js';
+export { trainScribbleNet, type ScribbledImage, type ScribbleNetOptions } from './scribbles/train_scribble_net.js';
 export { FileSystemHandler, registerFileRouters } from './io/file_router.js';
 export { InputError } from './io/input_error.js';
 export * from './joint/index.js';
+export { fitBatch, BATCH_SUMMARY_FORMAT, BATCH_SUMMARY_VERSION, type BatchOptions, type BatchSummary } from './batch/fit_batch.js';
+export { listInputs, parseShard, shardOf, type BatchInput, type Shard } from './batch/batch_inputs.js';
+export { runFitJob, type FitJob, type FitJobResult } from './batch/fit_job.js';
+export { checkSettings, priorConfigOf, fitWithSettings, type FitSettings } from './cli/fit_settings.js';

@@ -2,6 +2,7 @@ import { fitBestFolds, type FoldsSearchResult } from '../fit/fit_folds.js';
 import { fitPrior, type FitOptions, type FitProgress, type FitResult } from '../fit/fit_prior.js';
 import { InputError } from '../io/input_error.js';
 import { createPrior } from '../priors/create_prior.js';
+import type { ImplicitPrior } from '../priors/implicit_prior.js';
 import type { PriorConfigInput, PriorKind } from '../priors/prior_config.js';
 import type { LikelihoodData } from '../slice_stack.js';
 
@@ -53,8 +54,12 @@ export function priorConfigOf(s: FitSettings, inputDim: 2 | 3): PriorConfigInput
   return member(s.prior) as PriorConfigInput;
 }
 
-/** Fits the settings' prior to the data (--folds auto: the best of 2..8 folds). */
-export async function fitWithSettings(s: FitSettings, data: LikelihoodData, inputDim: 2 | 3, onProgress?: (p: FitProgress) => void): Promise<FitResult | FoldsSearchResult> {
+/**
+ * Fits the settings' prior to the data (--folds auto: the best of 2..8 folds).
+ * `onPrior` receives the prior before its fit starts (not with --folds auto, whose
+ * search makes several), e.g. to draw its mask while it fits.
+ */
+export async function fitWithSettings(s: FitSettings, data: LikelihoodData, inputDim: 2 | 3, onProgress?: (p: FitProgress) => void, onPrior?: (prior: ImplicitPrior) => void): Promise<FitResult | FoldsSearchResult> {
   const options: FitOptions = {
     maxSteps: s.steps,
     sampling: s.sampling,
@@ -63,7 +68,8 @@ export async function fitWithSettings(s: FitSettings, data: LikelihoodData, inpu
     seed: s.seed,
     ...(onProgress ? { onProgress } : {}),
   };
-  return s.folds === 'auto'
-    ? fitBestFolds(data, { inputDim }, options)
-    : fitPrior(createPrior(priorConfigOf(s, inputDim), { seed: s.seed }), data, options);
+  if (s.folds === 'auto') return fitBestFolds(data, { inputDim }, options);
+  const prior = createPrior(priorConfigOf(s, inputDim), { seed: s.seed });
+  onPrior?.(prior);
+  return fitPrior(prior, data, options);
 }

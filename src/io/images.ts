@@ -1,15 +1,12 @@
 import { promises as fs } from 'node:fs';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
-import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
+import type { ProbabilityMap } from '../probability_map.js';
 import { InputError } from './input_error.js';
+import { overlay, unariesFromPixels, type RgbImage } from './pixels.js';
 
-/** An 8-bit RGB photo, row-major, 3 bytes per pixel. */
-export interface RgbImage {
-  height: number;
-  width: number;
-  data: Uint8Array;
-}
+// The pixel-level helpers live in pixels.ts (no sharp, no fs: the browser page uses them too).
+export { maskBoundary, overlay, probabilityToRgb, unariesFromPixels, type RgbImage } from './pixels.js';
 
 /**
  * Checks and decodes an image file once: `convert` may adjust the sharp pipeline
@@ -45,22 +42,7 @@ async function decode(file: string, what: string, convert: (image: Sharp) => Sha
 export async function readUnaries(file: string): Promise<ProbabilityMap> {
   const { data, info, depth } = await decode(file, 'unaries');
   if (depth && depth !== 'uchar') throw new InputError(`unaries ${file}: expected 8 bits per channel, got ${depth}`);
-  const { width, height, channels } = info;
-  const colour = channels >= 3 ? 3 : 1;
-  const hasAlpha = channels === 2 || channels === 4;
-  const out = new Float32Array(width * height);
-  for (let i = 0; i < out.length; i++) {
-    const base = i * channels;
-    const v = data[base]!;
-    if (colour === 3 && (data[base + 1] !== v || data[base + 2] !== v)) {
-      throw new InputError(`unaries ${file}: has ${channels} channels that differ (pixel ${i % width},${Math.floor(i / width)}); expected a grey likelihood map`);
-    }
-    if (hasAlpha && data[base + channels - 1] !== 255) {
-      throw new InputError(`unaries ${file}: has transparent pixels (pixel ${i % width},${Math.floor(i / width)}); expected an opaque grey likelihood map`);
-    }
-    out[i] = v / 255;
-  }
-  return probabilityMap(height, width, out);
+  return unariesFromPixels(data, info.width, info.height, info.channels, `unaries ${file}`);
 }
 
 /**
@@ -102,59 +84,8 @@ export async function writeMask(file: string, mask: Uint8Array, width: number, h
   await writePngAtomic(file, mask.map((v) => (v ? 255 : 0)), width, height, 1);
 }
 
-/** Pixels of the mask that touch a pixel of the other label (4-neighbourhood). */
-export function maskBoundary(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const edge = new Uint8Array(mask.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (!mask[i]) continue;
-      if ((x > 0 && !mask[i - 1]) || (x < width - 1 && !mask[i + 1]) || (y > 0 && !mask[i - width]) || (y < height - 1 && !mask[i + width])) edge[i] = 1;
-    }
-  }
-  return edge;
-}
-
-/**
- * The photo with the mask drawn on it: the foreground lightly tinted and its
- * boundary in a solid colour, thickened so it stays visible on large photos.
- */
-export function overlay(photo: RgbImage, mask: Uint8Array, color: [number, number, number] = [0, 255, 64]): Uint8Array {
-  const { width, height } = photo;
-  const out = Uint8Array.from(photo.data);
-  let edge = maskBoundary(mask, width, height);
-  const thickness = Math.max(1, Math.round(Math.max(width, height) / 256));
-  for (let t = 1; t < thickness; t++) edge = dilate(edge, width, height);
-  for (let i = 0; i < mask.length; i++) {
-    for (let c = 0; c < 3; c++) {
-      if (edge[i]) out[3 * i + c] = color[c]!;
-      else if (mask[i]) out[3 * i + c] = Math.round(0.8 * out[3 * i + c]! + 0.2 * color[c]!);
-    }
-  }
-  return out;
-}
-
-function dilate(m: Uint8Array, width: number, height: number): Uint8Array {
-  const out = Uint8Array.from(m);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const i = y * width + x;
-      if (m[i]) continue;
-      if ((x > 0 && m[i - 1]) || (x < width - 1 && m[i + 1]) || (y > 0 && m[i - width]) || (y < height - 1 && m[i + width])) out[i] = 1;
-    }
-  }
-  return out;
-}
-
 export async function writeOverlay(file: string, photo: RgbImage, mask: Uint8Array): Promise<void> {
   await writePngAtomic(file, overlay(photo, mask), photo.width, photo.height, 3);
-}
-
-/** A likelihood map as a grey RGB image (to draw an overlay on, or to save for the CLI). */
-export function probabilityToRgb(map: ProbabilityMap): RgbImage {
-  const data = new Uint8Array(map.width * map.height * 3);
-  for (let i = 0; i < map.data.length; i++) data.fill(Math.round(map.data[i]! * 255), 3 * i, 3 * i + 3);
-  return { width: map.width, height: map.height, data };
 }
 
 /** Writes an RGB image as PNG (atomically). */
