@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 
 type WorkerMessage<R> = { type: 'ready'; backend: string } | { type: 'done'; result: R };
 
@@ -12,6 +12,8 @@ type WorkerMessage<R> = { type: 'ready'; backend: string } | { type: 'done'; res
 export async function runOnWorkers<J, R>(options: {
   script: URL;
   workerData: unknown;
+  /** The workers' V8 heap limits (default: Node's). */
+  resourceLimits?: ResourceLimits;
   size: number;
   jobs: readonly J[];
   onResult: (result: R, job: J) => void;
@@ -34,7 +36,7 @@ export async function runOnWorkers<J, R>(options: {
       reject(err);
     };
     const start = () => {
-      const worker = new Worker(options.script, { workerData: options.workerData });
+      const worker = new Worker(options.script, { workerData: options.workerData, ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}) });
       live.add(worker);
       let ready = false;
       let current: J | null = null;
