@@ -1,27 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { PriorConfigInput } from '../priors/prior_config.js';
-import { agreementPenalty, alphaValue, weightedBinaryCrossEntropy, type AlphaSchedule } from './joint_loss.js';
+import { agreementPenalty, alphaValue, weightedBinaryCrossEntropy } from './joint_loss.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
-import type { PriorState, PriorStore } from './prior_state.js';
-import { JOINT_DEFAULTS, type JointSample } from './implicit_prior_trainer.js';
+import type { PriorState } from './prior_state.js';
+import { JOINT_DEFAULTS, type ImplicitPriorOptions, type JointSample } from './implicit_prior_trainer.js';
 
-export interface ImplicitPriorHookOptions {
-  beta?: number;
-  store?: PriorStore;
-  alpha?: AlphaSchedule;
-  warmupSteps?: number;
-  priorLearningRate?: number;
-  priorStepsPerVisit?: number;
-  priorPoints?: number;
-  /** Also train each prior on the weak labels (BCE), as the trainer does (default true). */
-  priorWeakLabels?: boolean;
-  seed?: number;
-  /** TensorBoard log directory: the same scalars and images as ImplicitPriorTrainer's `logDir`. */
-  logDir?: string;
-  imageEvery?: number;
-}
+/** The trainer's options that apply to the hook (the net's optimiser and loss are the user's model.compile). */
+export type ImplicitPriorHookOptions = Pick<ImplicitPriorOptions, 'beta' | 'store' | 'alpha' | 'warmupSteps' | 'priorLearningRate' | 'priorStepsPerVisit' | 'priorPoints' | 'priorWeakLabels' | 'seed' | 'logDir' | 'imageEvery'>;
 
 /** A wrapped sample waiting for its batch's end: what the prior update needs. */
 interface Queued {
