@@ -8,7 +8,7 @@
 import { openLikelihoodMap, openPhoto, photoAtSize, type LikelihoodMapFile, type Photo } from './image_files.js';
 import { drawGrey, drawMask } from './mask_view.js';
 import { downloadBlob, encodeGreyPng } from './png_encoder.js';
-import { readFitSettings, showOptionsFor } from './prior_form.js';
+import { fillKindMenus, readFitSettings, showOptionsFor } from './prior_form.js';
 import { SAMPLES } from './samples.js';
 import { ScribbleLayer, type ScribbleLabel } from './scribbles.js';
 import { SegmenterClient, type Progress } from './segmenter_client.js';
@@ -315,6 +315,7 @@ function wire(): void {
     state.photo = photoAtSize(state.photo, Number($<HTMLSelectElement>('work-size').value));
     redraw();
   });
+  fillKindMenus();
   const kind = $<HTMLSelectElement>('prior-kind');
   const member = $<HTMLSelectElement>('member');
   const options = () => showOptionsFor(kind.value, member.value);

@@ -48,6 +48,22 @@ export function readFitSettings(): FitSettings {
   return settings;
 }
 
+/** How the kind menus name each kind (a Record, so a new kind cannot be left out). */
+const KIND_LABELS: Record<PriorKind, string> = {
+  convex: 'convex', star: 'star-shaped', radial: 'radially convex', mirror: 'mirror symmetric',
+  rotation: 'rotation symmetric', periodic: 'periodic', pc: 'path-connected', union: 'union',
+};
+
+/** Fills the kind menus from the library's PRIOR_KINDS (a union's member can be any kind but union); convex first and chosen. */
+export function fillKindMenus(): void {
+  const fill = (id: string, kinds: readonly PriorKind[]) => {
+    const select = field(id) as HTMLSelectElement;
+    for (const kind of kinds) select.add(new Option(KIND_LABELS[kind], kind, kind === 'convex', kind === 'convex'));
+  };
+  fill('prior-kind', PRIOR_KINDS);
+  fill('member', PRIOR_KINDS.filter((k) => k !== 'union'));
+}
+
 /** Shows only the option rows that apply to the chosen kind (the flags the CLI accepts with it). */
 export function showOptionsFor(kind: string, member: string): void {
   const applies: Record<string, boolean> = {
