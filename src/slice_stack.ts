@@ -1,4 +1,5 @@
 import { probabilityMap, type ProbabilityMap } from './probability_map.js';
+import { InputError } from './errors.js';
 
 /**
  * Likelihood maps placed along a third coordinate, for 3-D priors on (x, y, z):
@@ -33,23 +34,23 @@ export function dataDim(data: LikelihoodData): 2 | 3 {
 
 /** Frames at times: a spatio-temporal stack (maps must share one size; times finite and distinct). */
 export function framesAt(maps: readonly ProbabilityMap[], times: readonly number[]): SliceStack {
-  if (maps.length === 0) throw new RangeError('a stack needs at least one frame');
-  if (maps.length !== times.length) throw new RangeError(`got ${maps.length} frames but ${times.length} times`);
+  if (maps.length === 0) throw new InputError('a stack needs at least one frame');
+  if (maps.length !== times.length) throw new InputError(`got ${maps.length} frames but ${times.length} times`);
   const { height, width } = maps[0]!;
   maps.forEach((m, i) => {
-    if (m.height !== height || m.width !== width) throw new RangeError(`frame ${i} is ${m.width}x${m.height}, frame 0 is ${width}x${height}: frames must share one size`);
+    if (m.height !== height || m.width !== width) throw new InputError(`frame ${i} is ${m.width}x${m.height}, frame 0 is ${width}x${height}: frames must share one size`);
   });
   times.forEach((t, i) => {
-    if (!Number.isFinite(t)) throw new RangeError(`time ${i} is ${t}, not a finite number`);
+    if (!Number.isFinite(t)) throw new InputError(`time ${i} is ${t}, not a finite number`);
   });
-  if (new Set(times).size !== times.length) throw new RangeError(`times must be distinct, got ${times.join(', ')}`);
+  if (new Set(times).size !== times.length) throw new InputError(`times must be distinct, got ${times.join(', ')}`);
   return { height, width, slices: maps.map((map, i) => ({ map, third: times[i]! })) };
 }
 
 /** One map lifted to (x, y, depth): `depth` has a value per pixel. */
 export function liftedByDepth(map: ProbabilityMap, depth: Float32Array): SliceStack {
-  if (depth.length !== map.data.length) throw new RangeError(`depth has ${depth.length} values, the map ${map.width}x${map.height} has ${map.data.length} pixels`);
-  for (let i = 0; i < depth.length; i++) if (!Number.isFinite(depth[i]!)) throw new RangeError(`depth value ${depth[i]} at pixel ${i} is not finite`);
+  if (depth.length !== map.data.length) throw new InputError(`depth has ${depth.length} values, the map ${map.width}x${map.height} has ${map.data.length} pixels`);
+  for (let i = 0; i < depth.length; i++) if (!Number.isFinite(depth[i]!)) throw new InputError(`depth value ${depth[i]} at pixel ${i} is not finite`);
   return { height: map.height, width: map.width, slices: [{ map: probabilityMap(map.height, map.width, map.data), third: depth }] };
 }
 

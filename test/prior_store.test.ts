@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DiskPriorStore, MANIFEST_FILE } from '../src/joint/disk_prior_store.js';
 import { MemoryPriorStore } from '../src/joint/memory_prior_store.js';
-import { PriorStoreError } from '../src/joint/prior_store_error.js';
+import { PriorStoreError } from '../src/errors.js';
 import type { PriorState, PriorStore, StoredTensor } from '../src/joint/prior_state.js';
 import { DEFAULT_CONVEX } from '../src/priors/prior_config.js';
 

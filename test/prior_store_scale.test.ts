@@ -8,7 +8,7 @@ import { Float16Array } from '@petamoriken/float16';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskPriorStore } from '../src/joint/disk_prior_store.js';
 import { readValues, writeValues } from '../src/joint/stored_dtype.js';
-import { PriorStoreError } from '../src/joint/prior_store_error.js';
+import { PriorStoreError } from '../src/errors.js';
 import type { PriorState, StoredTensor } from '../src/joint/prior_state.js';
 import { DEFAULT_CONVEX } from '../src/priors/prior_config.js';
 

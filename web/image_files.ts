@@ -1,4 +1,4 @@
-import { InputError } from '../src/io/input_error.js';
+import { InputError } from '../src/errors.js';
 import { unariesFromPixels } from '../src/io/pixels.js';
 
 /** A photo decoded by the browser, and its pixels at the working resolution (the grid the net and the prior see). */

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../io/input_error.js';
+import { InputError } from '../errors.js';
 
 /** Likelihood maps a batch picks up from a directory (other files there are ignored). */
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg']);

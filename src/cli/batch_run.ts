@@ -1,8 +1,8 @@
-import { parseBackendChoice, type BackendChoice } from '../backend.js';
+import { parseBackendChoice, type BackendChoice } from '../backend/backend.js';
 import { parseShard } from '../batch/batch_inputs.js';
 import { fitBatch } from '../batch/fit_batch.js';
-import { InputError } from '../io/input_error.js';
-import { checkSettings, type FitSettings } from './fit_settings.js';
+import { InputError } from '../errors.js';
+import { checkSettings, type FitSettings } from '../fit/fit_settings.js';
 import { batchProgressBar } from './progress.js';
 
 /** Exit code of a batch that finished with some inputs failed (each is in summary.json). */

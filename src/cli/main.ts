@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { InputError } from '../io/input_error.js';
+import { exitCodeOf } from '../errors.js';
 import { fitCommand } from './fit_command.js';
 
-/** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values). */
+/** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values); shapeprior's errors carry theirs (src/errors.ts). */
 const EXIT_BAD_INPUT = 2;
 
 /** This package's version, from its package.json (found upward, so it works from src/ and dist/ alike). */
@@ -33,12 +33,12 @@ try {
   if (err instanceof CommanderError) {
     // Commander has already printed its one-line message; help and --version end with code 0.
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
-  } else if (err instanceof InputError) {
-    process.stderr.write(`shapeprior: ${err.message}\n`);
-    process.exitCode = EXIT_BAD_INPUT;
   } else {
+    // The error's class decides the exit code (src/errors.ts); only internal errors may show a stack.
     const e = err as Error;
-    process.stderr.write(`shapeprior: internal error: ${e.message}\n${process.env['SHAPEPRIOR_DEBUG'] ? `${e.stack}\n` : ''}`);
-    process.exitCode = 1;
+    const code = exitCodeOf(err);
+    const debug = process.env['SHAPEPRIOR_DEBUG'] ? `${e.stack}\n` : '';
+    process.stderr.write(code === 1 ? `shapeprior: internal error: ${e.message}\n${debug}` : `shapeprior: ${e.message}\n`);
+    process.exitCode = code;
   }
 }

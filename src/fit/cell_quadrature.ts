@@ -1,6 +1,7 @@
 import type { ProbabilityMap } from '../probability_map.js';
-import { foregroundMoments } from './moment_frame.js';
+import { foregroundMoments } from '../analysis/moment_frame.js';
 import type { PointBatch } from './point_sampler.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * Eq. 9 integrated over cells instead of pixels: a midpoint quadrature whose
@@ -103,7 +104,7 @@ export class CellQuadrature {
     }
     const targets = Float32Array.from(tg);
     const weights = Float32Array.from(wt);
-    if (totalWeight <= 0) throw new RangeError('every pixel has loss weight 0');
+    if (totalWeight <= 0) throw new ConfigError('every pixel has loss weight 0');
     // Normalised so that the batch mean equals the full-grid mean of w (p - g)^2.
     const pixels = height * width;
     for (let k = 0; k < this.count; k++) weights[k] = (weights[k]! * this.count) / pixels;

@@ -2,6 +2,7 @@ import type { LikelihoodData } from '../slice_stack.js';
 import { createPrior } from '../priors/create_prior.js';
 import type { RotationPriorConfig } from '../priors/prior_config.js';
 import { fitPrior, type FitOptions, type FitResult } from './fit_prior.js';
+import { ConfigError } from '../errors.js';
 
 export interface FoldsSearchResult extends FitResult {
   /** Final loss of every k tried. */
@@ -19,7 +20,7 @@ export async function fitBestFolds(
   options: FitOptions & { candidates?: number[]; seed?: number } = {},
 ): Promise<FoldsSearchResult> {
   const candidates = options.candidates ?? [2, 3, 4, 5, 6, 7, 8];
-  if (candidates.length === 0) throw new RangeError('fitBestFolds: no candidate fold counts');
+  if (candidates.length === 0) throw new ConfigError('fitBestFolds: no candidate fold counts');
   let best: FitResult | null = null;
   const lossByFolds: Record<number, number> = {};
   for (const folds of candidates) {

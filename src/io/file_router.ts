@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import writeFileAtomic from 'write-file-atomic';
+import { InputError } from '../errors.js';
 
 const SCHEME = 'file://';
 const WEIGHTS_FILE = 'weights.bin';
@@ -46,15 +47,15 @@ export class FileSystemHandler implements tf.io.IOHandler {
     try {
       text = await fs.readFile(jsonPath, 'utf8');
     } catch (err) {
-      throw new Error(`file:// load: cannot read ${jsonPath}: ${(err as Error).message}`);
+      throw new InputError(`file:// load: cannot read ${jsonPath}: ${(err as Error).message}`);
     }
     let modelJSON: tf.io.ModelJSON;
     try {
       modelJSON = JSON.parse(text) as tf.io.ModelJSON;
     } catch {
-      throw new Error(`file:// load: ${jsonPath} is not valid JSON`);
+      throw new InputError(`file:// load: ${jsonPath} is not valid JSON`);
     }
-    if (modelJSON.modelTopology == null) throw new Error(`file:// load: ${jsonPath} has no modelTopology`);
+    if (modelJSON.modelTopology == null) throw new InputError(`file:// load: ${jsonPath} has no modelTopology`);
     const dir = path.dirname(jsonPath);
     return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {
       const specs: tf.io.WeightsManifestEntry[] = [];
@@ -64,7 +65,7 @@ export class FileSystemHandler implements tf.io.IOHandler {
         for (const p of group.paths) {
           const file = path.join(dir, p);
           const buf = await fs.readFile(file).catch((err: Error) => {
-            throw new Error(`file:// load: cannot read weights ${file}: ${err.message}`);
+            throw new InputError(`file:// load: cannot read weights ${file}: ${err.message}`);
           });
           buffers.push(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
         }

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import writeFileAtomic from 'write-file-atomic';
 import type { ProbabilityMap } from '../probability_map.js';
-import { InputError } from './input_error.js';
+import { InputError } from '../errors.js';
 import { overlay, unariesFromPixels, type RgbImage } from './pixels.js';
 
 // The pixel-level helpers live in pixels.ts (no sharp, no fs: the browser page uses them too).

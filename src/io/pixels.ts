@@ -1,5 +1,5 @@
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
-import { InputError } from './input_error.js';
+import { InputError } from '../errors.js';
 
 /**
  * Pixel-level image helpers without any file or codec: shared by the node I/O

@@ -50,7 +50,7 @@ import { isTempName, syncDirectory, writeFileDurably } from './durable_fs.js';
 import { LruCache } from './lru_cache.js';
 import type { PriorState, PriorStore } from './prior_state.js';
 import { copyPriorState, priorStateProblem } from './prior_state_copy.js';
-import { PriorStoreError } from './prior_store_error.js';
+import { ConfigError, PriorStoreError } from '../errors.js';
 
 export const STORE_FORMAT = 'shapeprior-prior-store';
 export const STORE_FORMAT_VERSION = 1;
@@ -112,9 +112,9 @@ export class DiskPriorStore implements PriorStore {
   static async open(dir: string, options: DiskPriorStoreOptions = {}): Promise<DiskPriorStore> {
     const root = path.resolve(dir);
     const cacheEntries = options.cacheEntries ?? DEFAULT_CACHE_ENTRIES;
-    if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) throw new RangeError(`cacheEntries must be a non-negative integer, got ${cacheEntries}`);
+    if (!Number.isSafeInteger(cacheEntries) || cacheEntries < 0) throw new ConfigError(`cacheEntries must be a non-negative integer, got ${cacheEntries}`);
     const compression = options.compression ?? 'none';
-    if (!STORE_COMPRESSIONS.includes(compression)) throw new RangeError(`compression must be ${STORE_COMPRESSIONS.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(compression)}`);
+    if (!STORE_COMPRESSIONS.includes(compression)) throw new ConfigError(`compression must be ${STORE_COMPRESSIONS.map((c) => `'${c}'`).join(' or ')}, got ${JSON.stringify(compression)}`);
     const readOnly = options.readOnly ?? false;
     const manifestFile = path.join(root, MANIFEST_FILE);
     const manifest = await readIfExists(manifestFile, { file: manifestFile });

@@ -9,6 +9,7 @@ import { initialState, writeWeights } from './prior_parameters.js';
 import type { PriorStore } from './prior_state.js';
 import { evaluateMask, evaluateProbability } from '../priors/evaluate.js';
 import { agreementIou, JointLogger, RunningMeans } from './joint_logger.js';
+import { ConfigError, InputError } from '../errors.js';
 
 /** One training example: its id (the key of its prior in the store), input, weak labels and optional per-pixel weights. */
 export interface JointSample {
@@ -133,10 +134,10 @@ export class ImplicitPriorTrainer {
 
   constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
     this.opts = { ...JOINT_DEFAULTS, ...options };
-    if (!(this.opts.beta >= 0)) throw new RangeError(`beta must be >= 0, got ${this.opts.beta}`);
-    if (this.opts.alpha !== 'soft-clip' && !(this.opts.alpha >= 0)) throw new RangeError(`alpha must be a non-negative number or 'soft-clip', got ${JSON.stringify(this.opts.alpha)}`);
+    if (!(this.opts.beta >= 0)) throw new ConfigError(`beta must be >= 0, got ${this.opts.beta}`);
+    if (this.opts.alpha !== 'soft-clip' && !(this.opts.alpha >= 0)) throw new ConfigError(`alpha must be a non-negative number or 'soft-clip', got ${JSON.stringify(this.opts.alpha)}`);
     const out = model.outputs[0]!.shape;
-    if (out.length !== 4 || out[3] !== 1) throw new RangeError(`the model must output [batch, height, width, 1] foreground probabilities, its output shape is [${out.join(', ')}]`);
+    if (out.length !== 4 || out[3] !== 1) throw new ConfigError(`the model must output [batch, height, width, 1] foreground probabilities, its output shape is [${out.join(', ')}]`);
     this.store = this.opts.store ?? new MemoryPriorStore();
     this.optimizer = this.opts.optimizer ?? tf.train.adam(1e-3);
     this.logger = this.opts.logDir ? new JointLogger(this.opts.logDir, this.opts.imageEvery) : null;
@@ -166,7 +167,7 @@ export class ImplicitPriorTrainer {
 
   private async loadedPrior(id: string) {
     const state = await this.store.load(id);
-    if (!state) throw new RangeError(`no prior stored for sample ${JSON.stringify(id)}`);
+    if (!state) throw new ConfigError(`no prior stored for sample ${JSON.stringify(id)}`);
     writeWeights(this.priors.prior, state.weights, `prior of sample ${id}`);
     return this.priors.prior;
   }
@@ -256,7 +257,7 @@ export class ImplicitPriorTrainer {
 
   private setNetLearningRate(rate: number): void {
     const o = this.optimizer as unknown as { learningRate?: number };
-    if (typeof o.learningRate !== 'number') throw new Error(`learningRateAfterWarmup: the net optimiser ${this.optimizer.getClassName()} has no learningRate`);
+    if (typeof o.learningRate !== 'number') throw new ConfigError(`learningRateAfterWarmup: the net optimiser ${this.optimizer.getClassName()} has no learningRate`);
     o.learningRate = rate;
   }
 
@@ -284,8 +285,8 @@ export class ImplicitPriorTrainer {
   async fit(data: JointData, options: JointFitOptions = {}): Promise<{ history: Array<Record<string, number>> }> {
     const epochs = options.epochs ?? 1;
     const batchSize = options.batchSize ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(epochs) || epochs < 1) throw new ConfigError(`epochs must be a positive integer, got ${epochs}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ConfigError(`batchSize must be a positive integer, got ${batchSize}`);
     const callbacks = options.callbacks ?? [];
     for (const cb of callbacks) {
       cb.setModel(this.model);
@@ -392,10 +393,10 @@ async function* iterate(data: JointData): AsyncGenerator<JointSample> {
 /** A sample must name its prior and carry [H, W, C] input and [H, W, 1] labels of one size. */
 function checkSample(value: unknown): JointSample {
   const s = value as Partial<JointSample>;
-  if (typeof s.id !== 'string' || s.id === '') throw new TypeError(`a training sample needs a non-empty string id (the key of its prior), got ${JSON.stringify(s.id)}`);
-  if (!(s.xs instanceof tf.Tensor) || s.xs.rank !== 3) throw new TypeError(`sample ${s.id}: xs must be an [H, W, C] tensor`);
-  if (!(s.ys instanceof tf.Tensor) || s.ys.rank !== 3 || s.ys.shape[2] !== 1) throw new TypeError(`sample ${s.id}: ys must be an [H, W, 1] tensor`);
-  if (s.ys.shape[0] !== s.xs.shape[0] || s.ys.shape[1] !== s.xs.shape[1]) throw new TypeError(`sample ${s.id}: ys is ${s.ys.shape[0]}x${s.ys.shape[1]} but xs is ${s.xs.shape[0]}x${s.xs.shape[1]}`);
-  if (s.weights !== undefined && (!(s.weights instanceof tf.Tensor) || s.weights.shape.join() !== s.ys.shape.join())) throw new TypeError(`sample ${s.id}: weights must have the shape of ys`);
+  if (typeof s.id !== 'string' || s.id === '') throw new InputError(`a training sample needs a non-empty string id (the key of its prior), got ${JSON.stringify(s.id)}`);
+  if (!(s.xs instanceof tf.Tensor) || s.xs.rank !== 3) throw new InputError(`sample ${s.id}: xs must be an [H, W, C] tensor`);
+  if (!(s.ys instanceof tf.Tensor) || s.ys.rank !== 3 || s.ys.shape[2] !== 1) throw new InputError(`sample ${s.id}: ys must be an [H, W, 1] tensor`);
+  if (s.ys.shape[0] !== s.xs.shape[0] || s.ys.shape[1] !== s.xs.shape[1]) throw new InputError(`sample ${s.id}: ys is ${s.ys.shape[0]}x${s.ys.shape[1]} but xs is ${s.xs.shape[0]}x${s.xs.shape[1]}`);
+  if (s.weights !== undefined && (!(s.weights instanceof tf.Tensor) || s.weights.shape.join() !== s.ys.shape.join())) throw new InputError(`sample ${s.id}: weights must have the shape of ys`);
   return s as JointSample;
 }

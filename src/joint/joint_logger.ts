@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import { SummaryWriter } from '../../callbacks/summary_writer.js';
+import { SummaryWriter } from '../tensorboard/summary_writer.js';
+import { ConfigError } from '../errors.js';
 
 /**
  * What joint training logs to TensorBoard, shared by ImplicitPriorTrainer and
@@ -14,7 +15,7 @@ export class JointLogger {
   private readonly epoch = new RunningMeans();
 
   constructor(logDir: string, readonly imageEvery: number) {
-    if (!Number.isInteger(imageEvery) || imageEvery < 1) throw new RangeError(`imageEvery must be a positive integer, got ${imageEvery}`);
+    if (!Number.isInteger(imageEvery) || imageEvery < 1) throw new ConfigError(`imageEvery must be a positive integer, got ${imageEvery}`);
     this.writer = new SummaryWriter(logDir);
   }
 

@@ -1,9 +1,10 @@
+import { ConfigError } from '../errors.js';
 /** A Map bounded to `capacity` entries that evicts the least recently used; capacity 0 keeps nothing. */
 export class LruCache<K, V> {
   private readonly entries = new Map<K, V>();
 
   constructor(readonly capacity: number) {
-    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new RangeError(`cache capacity must be a non-negative integer, got ${capacity}`);
+    if (!Number.isSafeInteger(capacity) || capacity < 0) throw new ConfigError(`cache capacity must be a non-negative integer, got ${capacity}`);
   }
 
   get(key: K): V | undefined {

@@ -1,6 +1,6 @@
 import type { PriorState, PriorStore } from './prior_state.js';
 import { copyPriorState, priorStateProblem } from './prior_state_copy.js';
-import { PriorStoreError } from './prior_store_error.js';
+import { PriorStoreError } from '../errors.js';
 
 /**
  * Per-sample priors held in this process (eq. 12), for runs whose priors fit in memory and

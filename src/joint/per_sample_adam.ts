@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StoredTensor } from './prior_state.js';
+import { InternalError } from '../errors.js';
 
 export interface AdamMoments {
   firstMoment: Record<string, StoredTensor>;
@@ -28,7 +29,7 @@ export class PerSampleAdam {
       const v = variables[key];
       const m0 = state.firstMoment[key];
       const v0 = state.secondMoment[key];
-      if (!v || !m0 || !v0) throw new Error(`PerSampleAdam: no variable or moments for ${key}`);
+      if (!v || !m0 || !v0) throw new InternalError(`PerSampleAdam: no variable or moments for ${key}`);
       const [m, s] = tf.tidy(() => {
         const m1 = tf.add(tf.mul(this.beta1, tf.tensor(m0.values, m0.shape)), tf.mul(1 - this.beta1, g));
         const s1 = tf.add(tf.mul(this.beta2, tf.tensor(v0.values, v0.shape)), tf.mul(1 - this.beta2, tf.square(g)));

@@ -4,6 +4,7 @@ import { FastDense } from '../../layers/fast_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { RadialProfile } from '../../layers/radial_profile.js';
+import { ConfigError } from '../errors.js';
 
 export interface PolarGraphOptions {
   /** Prefix of every layer name (several nets can share one model). */
@@ -49,7 +50,7 @@ export function polarCentre(frame: AffineNormalization, polar: PolarCoordinates,
     const [x, y] = frame.toInput(polar.centreValue());
     return [x!, y!];
   }
-  if (z === undefined) throw new Error('a 3-D polar prior has a centre per slice: give the slice coordinate z');
+  if (z === undefined) throw new ConfigError('a 3-D polar prior has a centre per slice: give the slice coordinate z');
   const zn = frame.fromInput([0, 0, z])[2]!;
   const [x, y] = frame.toInput([...polar.centreValue(zn), zn]);
   return [x!, y!];

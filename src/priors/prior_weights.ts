@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ImplicitPrior } from './implicit_prior.js';
+import { ConfigError } from '../errors.js';
 
 /** One named tensor's values, row-major. */
 export interface StoredTensor {
@@ -36,9 +37,9 @@ export function writeWeights(prior: ImplicitPrior, weights: Record<string, Store
   for (const w of prior.model.weights) {
     const key = weightKey(w);
     const s = weights[key];
-    if (!s) throw new Error(`${what}: no values for weight ${key}`);
+    if (!s) throw new ConfigError(`${what}: no values for weight ${key}`);
     if (s.shape.length !== w.shape.length || s.shape.some((d, i) => d !== w.shape[i])) {
-      throw new Error(`${what}: weight ${key} has shape [${s.shape}], the prior needs [${w.shape}]`);
+      throw new ConfigError(`${what}: weight ${key} has shape [${s.shape}], the prior needs [${w.shape}]`);
     }
     const value = tf.tensor(s.values, s.shape);
     // Assigned directly: LayerVariable.write would re-apply constraints and leak a tensor.

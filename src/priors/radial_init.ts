@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import type { InputConvexDense } from '../../layers/input_convex_dense.js';
+import { InternalError } from '../errors.js';
 
 /** Evenly spread unit vectors: on the circle for dim 2, a Fibonacci sphere for dim 3. */
 function directions(count: number, dim: number): number[][] {
@@ -28,7 +29,7 @@ export function radialInit(layers: InputConvexDense[], inputDim: number, gain: n
   const rng = seedrandom(`radial-${seed}`);
   const [first, ...rest] = layers;
   const output = rest.pop();
-  if (!first || !output) throw new Error('radialInit needs at least one hidden layer and an output layer');
+  if (!first || !output) throw new InternalError('radialInit needs at least one hidden layer and an output layer');
   const width = first.units;
   const dirs = directions(width, inputDim);
   // E_k[relu(n_k . e)] for a unit vector e, estimated over several e.

@@ -3,6 +3,7 @@ import seedrandom from 'seedrandom';
 import { weightedBinaryCrossEntropy } from '../joint/joint_loss.js';
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
 import { gradientPenalties, rgbxy, scribblePixelNet } from './scribble_net.js';
+import { ConfigError } from '../errors.js';
 
 /** One photo and its scribbles, row-major: labels 1 = foreground, 0 = background; weight 0 = not scribbled. */
 export interface ScribbledImage {
@@ -43,14 +44,14 @@ export interface ScribbleNetOptions {
 export async function trainScribbleNet(image: ScribbledImage, options: ScribbleNetOptions = {}): Promise<{ unaries: ProbabilityMap; finalLoss: number; seconds: number }> {
   const { height, width } = image;
   const { steps = 300, learningRate = 0.02, seed = 0, penaltyPixels = 4096, labelledPixels = 8192, reportEvery = 10 } = options;
-  if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`steps must be a positive integer, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1) throw new ConfigError(`steps must be a positive integer, got ${steps}`);
   const n = height * width;
   if (image.rgb.length !== 3 * n || image.labels.length !== n || image.weights.length !== n) {
-    throw new RangeError(`scribbled image of ${width}x${height} needs ${3 * n} RGB values and ${n} labels and weights, got ${image.rgb.length}, ${image.labels.length}, ${image.weights.length}`);
+    throw new ConfigError(`scribbled image of ${width}x${height} needs ${3 * n} RGB values and ${n} labels and weights, got ${image.rgb.length}, ${image.labels.length}, ${image.weights.length}`);
   }
   const labelled: number[] = [];
   for (let i = 0; i < n; i++) if (image.weights[i]! > 0) labelled.push(i);
-  if (labelled.length === 0) throw new RangeError('no scribbled pixels (every weight is 0)');
+  if (labelled.length === 0) throw new ConfigError('no scribbled pixels (every weight is 0)');
   const started = performance.now();
   const rng = seedrandom(`scribbles-${seed}`);
   const sample = (from: ArrayLike<number> | null, size: number, count: number) =>
