@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from './layer_args.js';
-import type { FlowLayer } from './flow_layer.js';
+import { constantLogDet, FlowLayer, type FlowResult } from './flow_layer.js';
 
 /**
  * Glow's ActNorm: y = (x - bias) exp(logScale), per coordinate, trainable. Invertible
@@ -8,7 +8,7 @@ import type { FlowLayer } from './flow_layer.js';
  * data-dependent initialisation: the given points come out with zero mean and unit
  * variance per coordinate.
  */
-export class ActNorm extends tf.layers.Layer implements FlowLayer {
+export class ActNorm extends FlowLayer {
   static className = 'ActNorm';
   private bias: tf.LayerVariable | null = null;
   private logScale: tf.LayerVariable | null = null;
@@ -42,23 +42,14 @@ export class ActNorm extends tf.layers.Layer implements FlowLayer {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-      return tf.mul(tf.sub(x, this.bias!.read()), tf.exp(this.logScale!.read()));
-    });
+  protected forwardPass(x: tf.Tensor2D): FlowResult {
+    const logScale = this.logScale!.read();
+    return { output: tf.mul(tf.sub(x, this.bias!.read()), tf.exp(logScale)), logDet: constantLogDet(x.shape[0], tf.sum(logScale)) };
   }
 
-  inverse(y: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => tf.add(tf.mul(y, tf.exp(tf.neg(this.logScale!.read()))), this.bias!.read()));
-  }
-
-  logDetJacobian(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => tf.add(tf.zeros([x.shape[0]]), tf.sum(this.logScale!.read())) as tf.Tensor1D);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return inputShape as tf.Shape;
+  protected backwardPass(y: tf.Tensor2D): FlowResult {
+    const logScale = this.logScale!.read();
+    return { output: tf.add(tf.mul(y, tf.exp(tf.neg(logScale))), this.bias!.read()), logDet: constantLogDet(y.shape[0], tf.neg(tf.sum(logScale))) };
   }
 }
 tf.serialization.registerClass(ActNorm);

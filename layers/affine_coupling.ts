@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from './layer_args.js';
 import { explicitTransposeMatMul } from './explicit_transpose_matmul.js';
-import type { FlowLayer } from './flow_layer.js';
+import { FlowLayer, type FlowResult } from './flow_layer.js';
 
 export interface AffineCouplingArgs extends LayerArgs {
   /** Coordinates per point (2 or 3). */
@@ -22,7 +22,7 @@ export interface AffineCouplingArgs extends LayerArgs {
  * tanh bounds each block's log-scale and shift to (-1, 1): no block can collapse
  * space, which keeps fits stable.
  */
-export class AffineCoupling extends tf.layers.Layer implements FlowLayer {
+export class AffineCoupling extends FlowLayer {
   static className = 'AffineCoupling';
   readonly dim: number;
   readonly transformed: number;
@@ -83,29 +83,17 @@ export class AffineCoupling extends tf.layers.Layer implements FlowLayer {
     return tf.concat(columns, 1) as tf.Tensor2D;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-      const { s, t } = this.scaleShift(x);
-      const xk = tf.slice(x, [0, this.transformed], [-1, 1]);
-      return this.withColumn(x, tf.add(tf.mul(xk, tf.exp(s)), t));
-    });
+  /** One pass of the conditioner gives the map and its log-det s. */
+  protected forwardPass(x: tf.Tensor2D): FlowResult {
+    const { s, t } = this.scaleShift(x);
+    const xk = tf.slice(x, [0, this.transformed], [-1, 1]);
+    return { output: this.withColumn(x, tf.add(tf.mul(xk, tf.exp(s)), t)), logDet: tf.reshape(s, [-1]) as tf.Tensor1D };
   }
 
-  inverse(y: tf.Tensor2D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const { s, t } = this.scaleShift(y);
-      const yk = tf.slice(y, [0, this.transformed], [-1, 1]);
-      return this.withColumn(y, tf.mul(tf.sub(yk, t), tf.exp(tf.neg(s))));
-    });
-  }
-
-  logDetJacobian(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => tf.reshape(this.scaleShift(x).s, [-1]) as tf.Tensor1D);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return inputShape as tf.Shape;
+  protected backwardPass(y: tf.Tensor2D): FlowResult {
+    const { s, t } = this.scaleShift(y);
+    const yk = tf.slice(y, [0, this.transformed], [-1, 1]);
+    return { output: this.withColumn(y, tf.mul(tf.sub(yk, t), tf.exp(tf.neg(s)))), logDet: tf.reshape(tf.neg(s), [-1]) as tf.Tensor1D };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

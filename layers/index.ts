@@ -14,5 +14,5 @@ export { applyWeightConstraints } from './weight_constraints.js';
 export { AffineCoupling, type AffineCouplingArgs } from './affine_coupling.js';
 export { ActNorm } from './act_norm.js';
 export { InvertibleLinear, type InvertibleLinearArgs } from './invertible_linear.js';
-export { isFlowLayer, type FlowLayer } from './flow_layer.js';
+export { FlowLayer, isFlowLayer, constantLogDet, type Flow, type FlowResult } from './flow_layer.js';
 export { invertMatrix, luDecompose, rowTimesMatrix } from './small_matrix.js';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from './layer_args.js';
-import type { FlowLayer } from './flow_layer.js';
+import { constantLogDet, FlowLayer, type FlowResult } from './flow_layer.js';
 import { invertMatrix, luDecompose, rowTimesMatrix } from './small_matrix.js';
 
 export interface InvertibleLinearArgs extends LayerArgs {
@@ -18,7 +18,7 @@ export interface InvertibleLinearArgs extends LayerArgs {
  * the map is always invertible (Glow's LU-parameterised 1x1 convolution, without the
  * permutation: orientation-reversing maps are not needed for shapes). The paper's T.
  */
-export class InvertibleLinear extends tf.layers.Layer implements FlowLayer {
+export class InvertibleLinear extends FlowLayer {
   static className = 'InvertibleLinear';
   readonly preserveLast: boolean;
   private dim = 0;
@@ -88,26 +88,16 @@ export class InvertibleLinear extends tf.layers.Layer implements FlowLayer {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
-    return tf.tidy(() => {
-      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor2D;
-      // A d x d right factor (d <= 3): tiny, no custom gradient needed.
-      return tf.add(tf.matMul(x, this.weightMatrix()), this.bias!.read());
-    });
+  protected forwardPass(x: tf.Tensor2D): FlowResult {
+    // A d x d right factor (d <= 3): tiny, no custom gradient needed.
+    return { output: tf.add(tf.matMul(x, this.weightMatrix()), this.bias!.read()), logDet: constantLogDet(x.shape[0], tf.sum(this.logDiag!.read())) };
   }
 
-  inverse(y: tf.Tensor2D): tf.Tensor2D {
+  /** Inverted in numbers (d <= 3): the certificate and the flow's start use it, never a gradient. */
+  protected backwardPass(y: tf.Tensor2D): FlowResult {
     const { matrix, bias } = this.matrixValue();
     const inv = invertMatrix(matrix, 'InvertibleLinear matrix');
-    return tf.tidy(() => tf.matMul(tf.sub(y, tf.tensor1d(bias)), tf.tensor2d(inv)));
-  }
-
-  logDetJacobian(x: tf.Tensor2D): tf.Tensor1D {
-    return tf.tidy(() => tf.add(tf.zeros([x.shape[0]]), tf.sum(this.logDiag!.read())) as tf.Tensor1D);
-  }
-
-  override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
-    return inputShape as tf.Shape;
+    return { output: tf.matMul(tf.sub(y, tf.tensor1d(bias)), tf.tensor2d(inv)), logDet: constantLogDet(y.shape[0], tf.neg(tf.sum(this.logDiag!.read()))) };
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -1,18 +1,18 @@
 import * as tf from '@tensorflow/tfjs';
-import { AdjustableAdam } from '../fit/adjustable_optimizers.js';
-import type { NormalizingFlow } from './normalizing_flow.js';
+import { AdjustableAdam } from '../optimizers/adjustable_optimizers.js';
+import type { Flow } from '../../layers/flow_layer.js';
 
 /**
  * Trains some of a flow's weights so that forward(x) ~= target (mean squared error,
  * Adam): the authors' stage (a), which fits D to the identity, generalised to any
  * target map known at sample points. Returns the final mean squared error.
  */
-export function fitFlowToTargets(flow: NormalizingFlow, x: tf.Tensor2D, target: tf.Tensor2D, variables: tf.Variable[], steps: number, learningRate: number): number {
+export function fitFlowToTargets(flow: Flow, x: tf.Tensor2D, target: tf.Tensor2D, variables: tf.Variable[], steps: number, learningRate: number): number {
   const optimizer = new AdjustableAdam(learningRate);
   let last = NaN;
   try {
     for (let step = 0; step < steps; step++) {
-      const loss = optimizer.minimize(() => tf.mean(tf.squaredDifference(flow.forward(x), target)) as tf.Scalar, step === steps - 1, variables);
+      const loss = optimizer.minimize(() => tf.mean(tf.squaredDifference(flow.forward(x).output, target)) as tf.Scalar, step === steps - 1, variables);
       if (loss) {
         last = loss.dataSync()[0]!;
         loss.dispose();
