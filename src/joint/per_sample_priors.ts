@@ -9,9 +9,8 @@ import { PerSampleAdam } from './per_sample_adam.js';
 import { binaryCrossEntropy } from './joint_loss.js';
 import { initialState, readWeights, weightKey, writeWeights } from './prior_parameters.js';
 import type { PriorState, PriorStore } from './prior_state.js';
-
-/** Scores are clipped before the sigmoid, as in fitPrior (denormals slow wasm down 4x). */
-const SCORE_CLIP = 20;
+import { ConfigError } from '../errors.js';
+import { probabilityOfScores } from '../priors/prior_probability.js';
 
 export interface PerSamplePriorOptions {
   /** Adam learning rate of every sample's prior. */
@@ -38,7 +37,7 @@ export class PerSamplePriors {
 
   constructor(config: PriorConfigInput, readonly store: PriorStore, readonly options: PerSamplePriorOptions) {
     this.config = resolvePriorConfig(config);
-    if (this.config.kind !== 'union' && this.config.inputDim !== 2) throw new RangeError('joint training uses 2-D priors (one per image)');
+    if (this.config.kind !== 'union' && this.config.inputDim !== 2) throw new ConfigError('joint training uses 2-D priors (one per image)');
     this.prior = createPrior(this.config, { seed: options.seed });
     this.adam = new PerSampleAdam(options.learningRate);
     this.rng = seedrandom(`joint-${options.seed}`);
@@ -75,7 +74,7 @@ export class PerSamplePriors {
     const grid = this.grid(height, width);
     const maps = states.map((s) => {
       writeWeights(this.prior, s.weights, 'prior state');
-      return tf.tidy(() => tf.sigmoid(tf.neg(tf.clipByValue(this.prior.score(grid), -SCORE_CLIP, SCORE_CLIP))));
+      return tf.tidy(() => probabilityOfScores(this.prior.score(grid)));
     });
     const out = tf.tidy(() => tf.reshape(tf.stack(maps), [states.length, height, width, 1]) as tf.Tensor4D);
     tf.dispose(maps);
@@ -97,7 +96,7 @@ export class PerSamplePriors {
     const grid = this.grid(height, width);
     const variables = Object.fromEntries(this.prior.model.trainableWeights.map((w) => [weightKey(w), w.read() as tf.Variable]));
     const column = (t: tf.Tensor4D, i: number) => tf.reshape(tf.slice(t, [i, 0, 0, 0], [1, height, width, 1]), [pixels, 1]) as tf.Tensor2D;
-    const score = (pts: tf.Tensor2D) => tf.sigmoid(tf.neg(tf.clipByValue(this.prior.score(pts), -SCORE_CLIP, SCORE_CLIP)));
+    const score = (pts: tf.Tensor2D) => probabilityOfScores(this.prior.score(pts));
     let before = 0;
     for (let i = 0; i < ids.length; i++) {
       let state = states[i]!;

@@ -5,10 +5,11 @@ import { InputConvexDense } from '../../layers/input_convex_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
+import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { ConvexPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
 import type { LikelihoodData } from '../slice_stack.js';
+import { certificate, certifySamples } from './certificate.js';
 
 /**
  * The paper's input-convex net, hidden layers with linear skips from the input into
@@ -16,8 +17,7 @@ import type { LikelihoodData } from '../slice_stack.js';
  * preserving saturation (neither changes the set {F <= 0}, so it stays convex).
  */
 export function buildConvexNet(config: ConvexPriorConfig, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  return tf.model({ inputs: coords, outputs: convexGraph(coords, config, seed), name: 'convex_prior' });
+  return graphModel(convexGraph, config, seed, 'convex_prior');
 }
 
 /** The convex net on `coords`, its layer names prefixed (several nets can share one model). */
@@ -36,8 +36,8 @@ export function convexGraph(coords: tf.SymbolicTensor, config: ConvexPriorConfig
 const CERTIFY_TOLERANCE = 1e-5;
 
 export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
-  constructor(config: ConvexPriorConfig, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
-    super(config, options.model ?? buildConvexNet(config, options.seed), options.prefix);
+  constructor(config: ConvexPriorConfig, options: PriorOptions = {}) {
+    super(config, options, (seed) => buildConvexNet(config, seed));
   }
 
   /**
@@ -55,10 +55,10 @@ export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
   certify(options: CertifyOptions = {}): Certificate {
     const dim = this.config.inputDim;
     const rng = seedrandom(String(options.seed ?? 0));
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const { points: pts, inside } = sampleInside(this, dim, options, rng);
     const property = 'convex: the midpoint of two points of {F <= 0} lies in {F <= 0}';
-    if (inside.length < 2) return { property, checked: 0, violations: 0, passed: true };
+    if (inside.length < 2) return certificate(property, 0, 0);
     const pairs = samples;
     const mids = new Float32Array(pairs * dim);
     for (let p = 0; p < pairs; p++) {
@@ -69,6 +69,6 @@ export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
     const midScores = evaluateScores(this, mids, dim);
     let violations = 0;
     for (const s of midScores) if (s > CERTIFY_TOLERANCE) violations++;
-    return { property, checked: pairs, violations, passed: violations === 0 };
+    return certificate(property, pairs, violations);
   }
 }

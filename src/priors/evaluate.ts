@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { gridCoordinates } from '../coordinates.js';
 import type { CertifyOptions, ImplicitPrior } from './implicit_prior.js';
+import { InputError } from '../errors.js';
+import { certifySamples } from './certificate.js';
 
 /** Rows per forward pass: bounds peak memory for any image size. */
 const CHUNK_ROWS = 32768;
@@ -28,7 +30,7 @@ export function evaluateScores(prior: ImplicitPrior, coords: Float32Array, dim: 
 export function sliceCoordinates(height: number, width: number, third?: number | Float32Array): { coords: Float32Array; dim: 2 | 3 } {
   const grid = gridCoordinates(height, width);
   if (third === undefined) return { coords: grid, dim: 2 };
-  if (typeof third !== 'number' && third.length !== height * width) throw new RangeError(`third coordinate has ${third.length} values for a ${width}x${height} grid`);
+  if (typeof third !== 'number' && third.length !== height * width) throw new InputError(`third coordinate has ${third.length} values for a ${width}x${height} grid`);
   const coords = new Float32Array(height * width * 3);
   for (let i = 0; i < height * width; i++) {
     coords[3 * i] = grid[2 * i]!;
@@ -42,7 +44,7 @@ export function sliceCoordinates(height: number, width: number, third?: number |
 export function evaluateGridScores(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Float32Array {
   const dim = prior.model.inputs[0]!.shape[1];
   if ((third === undefined) !== (dim === 2)) {
-    throw new RangeError(dim === 2 ? 'a 2-D prior takes no third coordinate' : 'a 3-D prior needs the third coordinate (time or depth) of the slice to evaluate');
+    throw new InputError(dim === 2 ? 'a 2-D prior takes no third coordinate' : 'a 3-D prior needs the third coordinate (time or depth) of the slice to evaluate');
   }
   const { coords } = sliceCoordinates(height, width, third);
   return evaluateScores(prior, coords, dim as number);
@@ -89,7 +91,7 @@ export function sampleFramePoints(count: number, dim: number, options: CertifyOp
  * the indices of those inside the set {F <= 0}: the raw material of the certificates.
  */
 export function sampleInside(prior: ImplicitPrior, dim: number, options: CertifyOptions, rng: () => number): { points: Float32Array; inside: number[] } {
-  const samples = options.samples ?? 20000;
+  const samples = certifySamples(options);
   const points = sampleFramePoints(samples, dim, options, rng);
   const scores = evaluateScores(prior, points, dim);
   const inside: number[] = [];

@@ -1,10 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AffineNormalization } from '../../layers/affine_normalization.js';
 import { applyWeightConstraints } from '../../layers/weight_constraints.js';
-import { momentFrame, similarityFrame, sliceFrame } from '../fit/moment_frame.js';
+import { momentFrame, similarityFrame, sliceFrame } from '../analysis/moment_frame.js';
 import type { LikelihoodData } from '../slice_stack.js';
 import type { Certificate, CertifyOptions, ImplicitPrior } from './implicit_prior.js';
 import type { PriorConfig } from './prior_config.js';
+
+/** How a prior object gets its network: a fresh one (seeded), or an existing model (loaded, or a union's part). */
+export interface PriorOptions {
+  /** An existing network to wrap instead of building one (loadPrior, union members). */
+  model?: tf.LayersModel;
+  /** Seeds the weight initialisation of a fresh network. */
+  seed?: number;
+  /** The net's layer names are prefixed when it shares a model with others (a union's members). */
+  prefix?: string;
+}
+
+/** A kind's network on shared input coordinates, its layer names prefixed (several nets can share one model). */
+export type PriorGraph<C> = (coords: tf.SymbolicTensor, config: C, seed?: number, prefix?: string) => tf.SymbolicTensor;
+
+/** A kind's network as a model of its own: an input of the config's dimension, then the graph. */
+export function graphModel<C extends { inputDim: number }>(graph: PriorGraph<C>, config: C, seed: number | undefined, name: string): tf.LayersModel {
+  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
+  return tf.model({ inputs: coords, outputs: graph(coords, config, seed), name });
+}
 
 /**
  * What every prior built as one tfjs model shares: scoring, the projection of its
@@ -12,8 +31,14 @@ import type { PriorConfig } from './prior_config.js';
  * 'frame'). A kind adds its network, its start and its certificate.
  */
 export abstract class NetworkPrior<C extends PriorConfig> implements ImplicitPrior {
-  /** `prefix`: the net's layer names are prefixed when it shares a model with others (a union). */
-  constructor(readonly config: C, readonly model: tf.LayersModel, protected readonly prefix = '') {}
+  readonly model: tf.LayersModel;
+  protected readonly prefix: string;
+
+  /** `buildNet` makes a fresh network when `options` brings none. */
+  constructor(readonly config: C, options: PriorOptions, buildNet: (seed?: number) => tf.LayersModel) {
+    this.model = options.model ?? buildNet(options.seed);
+    this.prefix = options.prefix ?? '';
+  }
 
   /** One of this net's layers, by its unprefixed name. */
   protected layer(name: string): tf.layers.Layer {

@@ -5,17 +5,18 @@ import { AffineCoupling } from '../../layers/affine_coupling.js';
 import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { InputConvexDense } from '../../layers/input_convex_dense.js';
 import { InvertibleLinear } from '../../layers/invertible_linear.js';
-import { connectedComponents } from '../fit/components.js';
-import { foregroundPoints, momentFrame, sliceFrame } from '../fit/moment_frame.js';
+import { connectedComponents } from '../analysis/components.js';
+import { foregroundPoints, momentFrame, sliceFrame } from '../analysis/moment_frame.js';
 import { fitFlowToTargets } from '../flows/fit_flow.js';
 import { NormalizingFlow } from '../flows/normalizing_flow.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { convexGraph } from './convex_prior.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions, TrainingStage } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
+import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { ConvexPriorConfig, PathConnectedPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
+import { certificate, certifySamples } from './certificate.js';
 
 /** G's own config: the convex prior's fields of a path-connected config. */
 function shapeNet(c: PathConnectedPriorConfig): ConvexPriorConfig {
@@ -39,8 +40,7 @@ export function pathConnectedGraph(coords: tf.SymbolicTensor, config: PathConnec
 }
 
 export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  return tf.model({ inputs: coords, outputs: pathConnectedGraph(coords, config, seed), name: 'pc_prior' });
+  return graphModel(pathConnectedGraph, config, seed, 'pc_prior');
 }
 
 /** Stage shares of maxSteps: the convex net alone converges in a few hundred steps; the joint stage needs more. */
@@ -59,8 +59,8 @@ const INVERSE_TOLERANCE = 1e-3;
  * construction).
  */
 export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
-  constructor(config: PathConnectedPriorConfig, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
-    super(config, options.model ?? buildPathConnectedNet(config, options.seed), options.prefix);
+  constructor(config: PathConnectedPriorConfig, options: PriorOptions = {}) {
+    super(config, options, (seed) => buildPathConnectedNet(config, seed));
   }
 
   /** D o T as a composite flow (forward, inverse, log-det). */
@@ -171,12 +171,12 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
   certify(options: CertifyOptions = {}): Certificate {
     const dim = this.config.inputDim;
     const rng = seedrandom(`pc-${options.seed ?? 0}`);
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const pts = sampleFramePoints(samples, dim, options, rng);
     const flow = this.flow();
     const roundTrip = tf.tidy(() => {
       const x = tf.tensor2d(pts, [samples, dim]);
-      return tf.abs(tf.sub(flow.inverse(flow.forward(x)), x)).max(1).dataSync() as Float32Array;
+      return tf.abs(tf.sub(flow.inverse(flow.forward(x).output), x)).max(1).dataSync() as Float32Array;
     });
     let violations = 0;
     for (const e of roundTrip) if (!(e <= INVERSE_TOLERANCE)) violations++;
@@ -186,7 +186,7 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     violations += extra;
     const where = dim === 2 ? 'the mask' : `each of ${slices.length} slices`;
     const property = `pc: ${where} is one connected component; flow: inverse(forward(x)) = x within ${INVERSE_TOLERANCE}`;
-    return { property, checked: samples + slices.length, violations, passed: violations === 0 };
+    return certificate(property, samples + slices.length, violations);
   }
 
   /** Connected components of the mask on a grid over the frame with a 25% margin. */

@@ -2,17 +2,18 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PeriodicSines } from '../../layers/periodic_sines.js';
-import { latticeFromSpectrum } from '../fit/lattice_from_spectrum.js';
+import { latticeFromSpectrum } from '../analysis/lattice_from_spectrum.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
+import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { PeriodicPriorConfig } from './prior_config.js';
+import { InternalError } from '../errors.js';
+import { certificate, certifySamples } from './certificate.js';
 
 /** coords -> lattice sine sum (eq. 8) -> saturation. */
 export function buildPeriodicNet(config: PeriodicPriorConfig): tf.LayersModel {
-  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  return tf.model({ inputs: coords, outputs: periodicGraph(coords, config), name: 'periodic_prior' });
+  return graphModel(periodicGraph, config, undefined, 'periodic_prior');
 }
 
 /** The periodic net on `coords`, its layer names prefixed. */
@@ -25,8 +26,8 @@ export function periodicGraph(coords: tf.SymbolicTensor, config: PeriodicPriorCo
 const PERIOD_TOLERANCE = 1e-3;
 
 export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
-  constructor(config: PeriodicPriorConfig, options: { model?: tf.LayersModel; prefix?: string } = {}) {
-    super(config, options.model ?? buildPeriodicNet(config), options.prefix);
+  constructor(config: PeriodicPriorConfig, options: PriorOptions = {}) {
+    super(config, options, () => buildPeriodicNet(config));
   }
 
   private get sines(): PeriodicSines {
@@ -56,7 +57,7 @@ export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
   periods(): [[number, number], [number, number]] {
     const [[a1, a2], [b1, b2]] = this.sines.basisValue() as [[number, number], [number, number]];
     const det = a1 * b2 - a2 * b1;
-    if (Math.abs(det) < 1e-12) throw new Error('periodic prior: the lattice vectors are parallel (the pattern repeats in one direction only)');
+    if (Math.abs(det) < 1e-12) throw new InternalError('periodic prior: the lattice vectors are parallel (the pattern repeats in one direction only)');
     const k = (2 * Math.PI) / det;
     return [[k * b2, -k * b1], [-k * a2, k * a1]];
   }
@@ -65,7 +66,7 @@ export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
   certify(options: CertifyOptions = {}): Certificate {
     const property = 'periodic: F is equal after a shift by each lattice period';
     const rng = seedrandom(`periodic-${options.seed ?? 0}`);
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const dim = this.config.inputDim;
     const pts = sampleFramePoints(samples, dim, options, rng);
     const base = evaluateScores(this, pts, dim);
@@ -76,6 +77,6 @@ export class PeriodicPrior extends NetworkPrior<PeriodicPriorConfig> {
       const moved = evaluateScores(this, shifted, dim);
       for (let i = 0; i < samples; i++) if (Math.abs(moved[i]! - base[i]!) > PERIOD_TOLERANCE * (1 + Math.abs(base[i]!))) violations++;
     }
-    return { property, checked: 2 * samples, violations, passed: violations === 0 };
+    return certificate(property, 2 * samples, violations);
   }
 }

@@ -1,4 +1,5 @@
 import { match, P } from 'ts-pattern';
+import { ConfigError } from '../errors.js';
 
 /**
  * Every prior kind is one case of this union; `createPrior` and the CLI match it
@@ -120,8 +121,6 @@ export interface UnionPriorConfig {
   count: number;
 }
 
-export const PRIOR_KINDS: readonly PriorKind[] = ['convex', 'star', 'radial', 'mirror', 'rotation', 'periodic', 'pc', 'union'];
-
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
   kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3,
@@ -130,18 +129,18 @@ const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, w
 
 function positiveInt(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
-    throw new RangeError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${name} must be an integer in [1, ${max}], got ${JSON.stringify(value)}`);
   }
   return value;
 }
 
 function inputDimension(value: unknown): 2 | 3 {
-  if (value !== 2 && value !== 3) throw new RangeError(`inputDim must be 2 or 3, got ${JSON.stringify(value)}`);
+  if (value !== 2 && value !== 3) throw new ConfigError(`inputDim must be 2 or 3, got ${JSON.stringify(value)}`);
   return value;
 }
 
 function nonNegative(value: unknown, name: string): number {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a non-negative number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new ConfigError(`${name} must be a non-negative number, got ${JSON.stringify(value)}`);
   return value;
 }
 
@@ -151,10 +150,10 @@ function convexNet(cfg: Omit<ConvexPriorConfig, 'kind'>): Omit<ConvexPriorConfig
   positiveInt(cfg.depth, 'depth', 16);
   positiveInt(cfg.width, 'width', 4096);
   if (cfg.activation !== 'relu' && cfg.activation !== 'softplus') {
-    throw new RangeError(`activation must be relu or softplus (convex, non-decreasing), got ${JSON.stringify(cfg.activation)}`);
+    throw new ConfigError(`activation must be relu or softplus (convex, non-decreasing), got ${JSON.stringify(cfg.activation)}`);
   }
   if (typeof cfg.initGain !== 'number' || !(cfg.initGain > 0) || !Number.isFinite(cfg.initGain)) {
-    throw new RangeError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
+    throw new ConfigError(`initGain must be a positive number, got ${JSON.stringify(cfg.initGain)}`);
   }
   return { inputDim: cfg.inputDim, depth: cfg.depth, width: cfg.width, activation: cfg.activation, initGain: cfg.initGain };
 }
@@ -169,48 +168,104 @@ function polarShape(c: Record<string, unknown>): PolarShapeConfig {
   return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
 }
 
+/** The config type of one kind. */
+export type ConfigOf<K extends PriorKind> = Extract<PriorConfig, { kind: K }>;
+
 /**
- * Completes a user's partial config with the paper's defaults and checks every field.
- * Accepts a bare kind name ('convex') as shorthand for its defaults.
+ * The kind-specific fit settings (CLI flags, fields of the page). Which kinds take which
+ * is part of each kind's description below; the flags themselves are in src/fit/fit_settings.ts.
  */
-export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
-  // Configs also arrive untyped (CLI flags, JSON on disk), so every field is checked at run time.
-  const raw = (typeof input === 'string' ? { kind: input } : input) as Record<string, unknown>;
-  return match(raw)
-    .with({ kind: 'convex' }, (c): ConvexPriorConfig => ({ kind: 'convex', ...convexNet({ ...DEFAULT_CONVEX, ...c }) }))
-    .with({ kind: 'pc' }, (c): PathConnectedPriorConfig => {
-      const cfg = { ...DEFAULT_PATH_CONNECTED, ...c } as PathConnectedPriorConfig;
-      positiveInt(cfg.blocks, 'blocks', 64);
-      positiveInt(cfg.couplingWidth, 'couplingWidth', 1024);
-      nonNegative(cfg.flowDecay, 'flowDecay');
-      if (!(cfg.flowLearningRate > 0)) throw new RangeError(`flowLearningRate must be a positive number, got ${JSON.stringify(cfg.flowLearningRate)}`);
-      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate };
-    })
-    .with({ kind: P.union('star', 'radial', 'mirror') }, (c): StarPriorConfig | RadialPriorConfig | MirrorPriorConfig => ({ kind: c.kind, ...polarShape(c) }))
-    .with({ kind: 'rotation' }, (c): RotationPriorConfig => {
+export type KindSetting = 'folds' | 'sparsity' | 'flowDecay' | 'member' | 'objects';
+
+/**
+ * What shapeprior knows about a kind without building a network (no tfjs: the page
+ * reads it in the browser's main thread). Its network half, the graph and the prior
+ * class, is the kind's entry in PRIOR_REGISTRY (prior_registry.ts).
+ */
+export interface PriorKindInfo<K extends PriorKind> {
+  /** How menus and reports name the kind. */
+  label: string;
+  /** The fit settings that apply to the kind. */
+  settings: readonly KindSetting[];
+  /**
+   * Completes a partial config with the paper's defaults and checks every field (configs
+   * also arrive untyped: CLI flags, JSON on disk), throwing ConfigError naming the field.
+   */
+  resolve(raw: Record<string, unknown>): ConfigOf<K>;
+}
+
+function polarKind<K extends 'star' | 'radial' | 'mirror'>(kind: K, label: string): PriorKindInfo<K> {
+  return { label, settings: [], resolve: (c) => ({ kind, ...polarShape(c) }) as ConfigOf<K> };
+}
+
+/** Every kind, keyed by its name (a mapped type: a kind cannot be left out). */
+export const PRIOR_KIND_INFO: { readonly [K in PriorKind]: PriorKindInfo<K> } = {
+  convex: { label: 'convex', settings: [], resolve: (c) => ({ kind: 'convex', ...convexNet({ ...DEFAULT_CONVEX, ...c }) }) },
+  star: polarKind('star', 'star-shaped'),
+  radial: polarKind('radial', 'radially convex'),
+  mirror: polarKind('mirror', 'mirror symmetric'),
+  rotation: {
+    label: 'rotation symmetric',
+    settings: ['folds'],
+    resolve: (c) => {
       const folds = c['folds'] ?? 2;
       positiveInt(folds, 'folds', 64);
-      if ((folds as number) < 2) throw new RangeError(`folds must be at least 2 (1 fold is no symmetry), got ${folds}`);
+      if ((folds as number) < 2) throw new ConfigError(`folds must be at least 2 (1 fold is no symmetry), got ${folds}`);
       return { kind: 'rotation', folds: folds as number, ...polarShape(c) };
-    })
-    .with({ kind: 'periodic' }, (c): PeriodicPriorConfig => {
+    },
+  },
+  periodic: {
+    label: 'periodic',
+    settings: ['sparsity'],
+    resolve: (c) => {
       const harmonics = c['harmonics'] ?? 2;
       const sparsity = c['sparsity'] ?? 1e-3;
       positiveInt(harmonics, 'harmonics', 16);
       nonNegative(sparsity, 'sparsity');
       return { kind: 'periodic', inputDim: inputDimension(c['inputDim'] ?? 2), harmonics: harmonics as number, sparsity: sparsity as number };
-    })
-    .with({ kind: 'union' }, (c): UnionPriorConfig => {
+    },
+  },
+  pc: {
+    label: 'path-connected',
+    settings: ['flowDecay'],
+    resolve: (c) => {
+      const cfg = { ...DEFAULT_PATH_CONNECTED, ...c } as PathConnectedPriorConfig;
+      positiveInt(cfg.blocks, 'blocks', 64);
+      positiveInt(cfg.couplingWidth, 'couplingWidth', 1024);
+      nonNegative(cfg.flowDecay, 'flowDecay');
+      if (!(cfg.flowLearningRate > 0)) throw new ConfigError(`flowLearningRate must be a positive number, got ${JSON.stringify(cfg.flowLearningRate)}`);
+      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate };
+    },
+  },
+  union: {
+    label: 'union',
+    settings: ['member', 'objects'],
+    resolve: (c) => {
       const count = c['count'] ?? 2;
       positiveInt(count, 'count', 64);
       const member = resolvePriorConfig((c['member'] ?? 'convex') as PriorConfigInput);
-      if (member.kind === 'union') throw new RangeError('a union cannot have unions as members');
+      if (member.kind === 'union') throw new ConfigError('a union cannot have unions as members');
       return { kind: 'union', member, count: count as number };
-    })
+    },
+  },
+};
+
+export const PRIOR_KINDS = Object.keys(PRIOR_KIND_INFO) as readonly PriorKind[];
+
+const isPriorKind = (kind: unknown): kind is PriorKind => typeof kind === 'string' && Object.hasOwn(PRIOR_KIND_INFO, kind);
+
+/**
+ * Completes a user's partial config with the paper's defaults and checks every field.
+ * Accepts a bare kind name ('convex') as shorthand for its defaults.
+ */
+export function resolvePriorConfig(input: PriorConfigInput): PriorConfig {
+  const raw = (typeof input === 'string' ? { kind: input } : input) as unknown;
+  return match(raw)
+    .with({ kind: P.when(isPriorKind) }, (c) => PRIOR_KIND_INFO[c.kind].resolve(c as Record<string, unknown>))
     .with({ kind: P.string }, (c) => {
-      throw new RangeError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);
+      throw new ConfigError(`unknown prior kind ${JSON.stringify(c.kind)}; known kinds: ${PRIOR_KINDS.join(', ')}`);
     })
     .otherwise(() => {
-      throw new RangeError(`a prior config needs a "kind" (one of ${PRIOR_KINDS.join(', ')})`);
+      throw new ConfigError(`a prior config needs a "kind" (one of ${PRIOR_KINDS.join(', ')})`);
     });
 }

@@ -6,9 +6,10 @@ import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import type { LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
+import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import { polarCentre, polarGraph } from './polar_graph.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
+import { certificate, certifySamples } from './certificate.js';
 
 type Config = StarPriorConfig | RadialPriorConfig;
 
@@ -19,8 +20,7 @@ type Config = StarPriorConfig | RadialPriorConfig;
  * keeps both guarantees.
  */
 export function buildStarNet(config: Config, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  return tf.model({ inputs: coords, outputs: starGraph(coords, config, seed), name: `${config.kind}_prior` });
+  return graphModel(starGraph, config, seed, `${config.kind}_prior`);
 }
 
 /** The star / radial net on `coords`: the direction net sees v only (harmonics), never r. */
@@ -33,8 +33,8 @@ export function starGraph(coords: tf.SymbolicTensor, config: Config, seed?: numb
 
 /** No weight of these priors is constrained: the guarantee holds for every parameter value. */
 export class StarPrior extends NetworkPrior<Config> {
-  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
-    super(config, options.model ?? buildStarNet(config, options.seed), options.prefix);
+  constructor(config: Config, options: PriorOptions = {}) {
+    super(config, options, (seed) => buildStarNet(config, seed));
   }
 
   /** Starts as the moment ellipse of the map: the normalisation maps it to the unit disc, where the profile starts. */
@@ -55,10 +55,10 @@ export class StarPrior extends NetworkPrior<Config> {
   private certifyStar(options: CertifyOptions): Certificate {
     const property = 'star: the segment from the centre to any point of {F <= 0} lies in {F <= 0}';
     const rng = seedrandom(`star-${options.seed ?? 0}`);
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const dim = this.config.inputDim;
     const { points: pts, inside } = sampleInside(this, dim, options, rng);
-    if (inside.length === 0) return { property, checked: 0, violations: 0, passed: true };
+    if (inside.length === 0) return certificate(property, 0, 0);
     const probes = new Float32Array(samples * dim);
     for (let p = 0; p < samples; p++) {
       const i = inside[Math.floor(rng() * inside.length)]!;
@@ -72,13 +72,13 @@ export class StarPrior extends NetworkPrior<Config> {
     }
     let violations = 0;
     for (const s of evaluateScores(this, probes, dim)) if (s > 1e-5) violations++;
-    return { property, checked: samples, violations, passed: violations === 0 };
+    return certificate(property, samples, violations);
   }
 
   /** Radially convex: along sampled rays from the centre (t > 0), the points in the set form one interval. */
   private certifyRadial(options: CertifyOptions): Certificate {
     const property = 'radial: every ray from the centre meets {F <= 0} in one interval';
-    const rays = Math.max(1, Math.round((options.samples ?? 20000) / 100));
+    const rays = Math.max(1, Math.round((certifySamples(options)) / 100));
     const steps = 100;
     const dim = this.config.inputDim;
     const reach = 4;
@@ -110,6 +110,6 @@ export class StarPrior extends NetworkPrior<Config> {
       }
       if (runs > 1) violations++;
     }
-    return { property, checked: rays, violations, passed: violations === 0 };
+    return certificate(property, rays, violations);
   }
 }

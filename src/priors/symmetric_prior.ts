@@ -7,9 +7,11 @@ import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import type { LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
+import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import { polarCentre, polarGraph } from './polar_graph.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
+import { ConfigError } from '../errors.js';
+import { certificate, certifySamples } from './certificate.js';
 
 type Config = MirrorPriorConfig | RotationPriorConfig;
 
@@ -22,8 +24,7 @@ type Config = MirrorPriorConfig | RotationPriorConfig;
  * (coefficients = bias at initialisation: G = scale (r - 1)).
  */
 export function buildSymmetricNet(config: Config, seed?: number): tf.LayersModel {
-  const coords = tf.input({ shape: [config.inputDim], name: 'coords' });
-  return tf.model({ inputs: coords, outputs: symmetricGraph(coords, config, seed), name: `${config.kind}_prior` });
+  return graphModel(symmetricGraph, config, seed, `${config.kind}_prior`);
 }
 
 /** The mirror / rotation net on `coords`: the net sees v only through symmetric features (and r). */
@@ -45,8 +46,8 @@ export function symmetricGraph(coords: tf.SymbolicTensor, config: Config, seed?:
 const SYMMETRY_TOLERANCE = 1e-3;
 
 export class SymmetricPrior extends NetworkPrior<Config> {
-  constructor(config: Config, options: { model?: tf.LayersModel; seed?: number; prefix?: string } = {}) {
-    super(config, options.model ?? buildSymmetricNet(config, options.seed), options.prefix);
+  constructor(config: Config, options: PriorOptions = {}) {
+    super(config, options, (seed) => buildSymmetricNet(config, seed));
   }
 
   /** A similarity frame: a reflection or rotation about a point stays one in frame coordinates. */
@@ -61,7 +62,7 @@ export class SymmetricPrior extends NetworkPrior<Config> {
 
   /** Mirror: the axis direction (radians, frame coordinates); the similarity frame keeps angles. */
   axisAngle(): number {
-    if (this.config.kind !== 'mirror') throw new Error('axisAngle: only mirror priors have an axis');
+    if (this.config.kind !== 'mirror') throw new ConfigError('axisAngle: only mirror priors have an axis');
     return (this.layer('symmetry') as MirrorHarmonics).axisAngle();
   }
 
@@ -84,7 +85,7 @@ export class SymmetricPrior extends NetworkPrior<Config> {
       ? 'mirror: F is equal at points mirrored in the axis'
       : `rotation: F is equal at points rotated by 2*pi/${this.config.folds} about the centre`;
     const rng = seedrandom(`${this.config.kind}-${options.seed ?? 0}`);
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const dim = this.config.inputDim;
     const pts = sampleFramePoints(samples, dim, options, rng);
     const moved = Float32Array.from(pts);
@@ -98,6 +99,6 @@ export class SymmetricPrior extends NetworkPrior<Config> {
     const b = evaluateScores(this, moved, dim);
     let violations = 0;
     for (let i = 0; i < samples; i++) if (Math.abs(a[i]! - b[i]!) > SYMMETRY_TOLERANCE * (1 + Math.abs(a[i]!))) violations++;
-    return { property, checked: samples, violations, passed: violations === 0 };
+    return certificate(property, samples, violations);
   }
 }

@@ -1,42 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { match, P } from 'ts-pattern';
-import { foregroundComponents } from '../fit/components.js';
+import { foregroundComponents } from '../analysis/components.js';
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
-import { ConvexPrior, convexGraph } from './convex_prior.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions, ImplicitPrior, TrainingStage } from './implicit_prior.js';
-import { NetworkPrior } from './network_prior.js';
-import { PathConnectedPrior, pathConnectedGraph } from './path_connected_prior.js';
-import { PeriodicPrior, periodicGraph } from './periodic_prior.js';
+import { NetworkPrior, type PriorOptions } from './network_prior.js';
+import { memberGraph, priorOf } from './prior_registry.js';
 import type { MemberPriorConfig, UnionPriorConfig } from './prior_config.js';
-import { StarPrior, starGraph } from './star_prior.js';
-import { SymmetricPrior, symmetricGraph } from './symmetric_prior.js';
+import { InputError } from '../errors.js';
+import { certificate, certifySamples } from './certificate.js';
 
 const memberPrefix = (i: number) => `m${i}_`;
-
-/** One member's net on the shared input. */
-function memberGraph(coords: tf.SymbolicTensor, member: MemberPriorConfig, seed: number | undefined, prefix: string): tf.SymbolicTensor {
-  return match(member)
-    .with({ kind: 'convex' }, (c) => convexGraph(coords, c, seed, prefix))
-    .with({ kind: P.union('star', 'radial') }, (c) => starGraph(coords, c, seed, prefix))
-    .with({ kind: P.union('mirror', 'rotation') }, (c) => symmetricGraph(coords, c, seed, prefix))
-    .with({ kind: 'periodic' }, (c) => periodicGraph(coords, c, seed, prefix))
-    .with({ kind: 'pc' }, (c) => pathConnectedGraph(coords, c, seed, prefix))
-    .exhaustive();
-}
-
-/** The member's prior object over its part of the union's model (weights shared). */
-function memberPrior(member: MemberPriorConfig, model: tf.LayersModel, prefix: string): ImplicitPrior {
-  return match(member)
-    .with({ kind: 'convex' }, (c) => new ConvexPrior(c, { model, prefix }))
-    .with({ kind: P.union('star', 'radial') }, (c) => new StarPrior(c, { model, prefix }))
-    .with({ kind: P.union('mirror', 'rotation') }, (c) => new SymmetricPrior(c, { model, prefix }))
-    .with({ kind: 'periodic' }, (c) => new PeriodicPrior(c, { model, prefix }))
-    .with({ kind: 'pc' }, (c) => new PathConnectedPrior(c, { model, prefix }))
-    .exhaustive();
-}
 
 /** count member nets on one input, their layers prefixed m0_, m1_, ..., joined by a minimum. */
 export function buildUnionNet(config: UnionPriorConfig, seed?: number): tf.LayersModel {
@@ -58,11 +33,11 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
   /** The members, each a prior over its own part of this model (their weights are this model's). */
   readonly members: ImplicitPrior[];
 
-  constructor(config: UnionPriorConfig, options: { model?: tf.LayersModel; seed?: number } = {}) {
-    super(config, options.model ?? buildUnionNet(config, options.seed));
+  constructor(config: UnionPriorConfig, options: PriorOptions = {}) {
+    super(config, options, (seed) => buildUnionNet(config, seed));
     this.members = Array.from({ length: config.count }, (_, i) => {
       const output = this.model.getLayer(`${memberPrefix(i)}saturation`).output as tf.SymbolicTensor;
-      return memberPrior(config.member, tf.model({ inputs: this.model.inputs, outputs: output }), memberPrefix(i));
+      return priorOf(config.member, { model: tf.model({ inputs: this.model.inputs, outputs: output }), prefix: memberPrefix(i) });
     });
   }
 
@@ -89,7 +64,7 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
   initializeFromRegions(data: LikelihoodData, regions: ReadonlyArray<Int32Array | Uint8Array>, seed = 0): void {
     const pixels = data.height * data.width;
     const restrict = (m: ProbabilityMap, region: Int32Array | Uint8Array) => {
-      if (region instanceof Uint8Array && region.length !== pixels) throw new RangeError(`region mask has ${region.length} values for ${pixels} pixels`);
+      if (region instanceof Uint8Array && region.length !== pixels) throw new InputError(`region mask has ${region.length} values for ${pixels} pixels`);
       const only = new Float32Array(m.data.length);
       if (region instanceof Uint8Array) region.forEach((v, p) => (only[p] = v ? m.data[p]! : 0));
       else for (const p of region) only[p] = m.data[p]!;
@@ -123,7 +98,7 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
   /** Every member's certificate, and F = min_i F_i at sampled points. */
   certify(options: CertifyOptions = {}): Certificate {
     const memberCerts = this.members.map((m) => m.certify(options));
-    const samples = options.samples ?? 20000;
+    const samples = certifySamples(options);
     const dim = this.config.member.inputDim;
     const pts = sampleFramePoints(samples, dim, options, seedrandom(`union-${options.seed ?? 0}`));
     const union = evaluateScores(this, pts, dim);
@@ -136,7 +111,7 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
     // An empty member keeps the guarantee (the union of fewer sets) but usually means a failed fit: say so.
     const empty = memberCerts.filter((c) => c.checked === 0).length;
     const property = `union of ${this.config.count} ${this.config.member.kind} priors: F = min of the members, each certified (${memberCerts[0]!.property})${empty ? `; ${empty} member(s) empty in the checked range` : ''}`;
-    return { property, checked: samples + memberCerts.reduce((a, c) => a + c.checked, 0), violations, passed: violations === 0 };
+    return certificate(property, samples + memberCerts.reduce((a, c) => a + c.checked, 0), violations);
   }
 
   /** The union's model owns every weight; the members' sub-models only view it. */
