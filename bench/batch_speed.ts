@@ -11,10 +11,10 @@ import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backend/backend.js';
 import { fitBatch } from '../src/batch/fit_batch.js';
 import { runFitJob } from '../src/batch/fit_job.js';
-import type { FitSettings } from '../src/cli/fit_settings.js';
+import type { FitSettings } from '../src/fit/fit_settings.js';
 import { FIT_DEFAULTS } from '../src/fit/fit_prior.js';
 import { occludedEllipse } from '../src/synthetic.js';
 

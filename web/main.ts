@@ -222,7 +222,6 @@ async function runFit(): Promise<void> {
   const previous = state.result;
   try {
     await client.backend;
-    await client.check(settings);
     const { unaries, width, height, name } = await unariesForFit(settings.seed);
     const kind = settings.prior;
     const prior = settings.member === undefined ? kind : `union of ${settings.member}`;

@@ -4,10 +4,10 @@
  * browser's backend. Posts progress with the current mask while a fit runs, throttled
  * so the page redraws a few times a second.
  */
-import { checkSettings, fitWithSettings, priorConfigOf } from '../src/cli/fit_settings.js';
+import { checkSettings } from '../src/fit/fit_settings.js';
+import { fitWithSettings } from '../src/fit/fit_with_settings.js';
 import type { FitProgress } from '../src/fit/fit_prior.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
-import { resolvePriorConfig } from '../src/priors/prior_config.js';
 import type { ImplicitPrior } from '../src/priors/implicit_prior.js';
 import { probabilityMap } from '../src/probability_map.js';
 import { trainScribbleNet } from '../src/scribbles/train_scribble_net.js';
@@ -65,12 +65,6 @@ async function handle(request: WorkerRequest): Promise<void> {
   switch (request.type) {
     case 'init': {
       scope.postMessage({ id, type: 'ready', backend: await activateBackend(request.backend) });
-      return;
-    }
-    case 'check': {
-      checkSettings(request.settings);
-      resolvePriorConfig(priorConfigOf(request.settings, 2));
-      scope.postMessage({ id, type: 'checked' });
       return;
     }
     case 'train': {

@@ -1,4 +1,4 @@
-import type { FitSettings } from '../src/cli/fit_settings.js';
+import type { FitSettings } from '../src/fit/fit_settings.js';
 import type { BackendReport, BackendRequest, FitSummary, WorkerReply, WorkerRequest } from './worker_protocol.js';
 
 export type Progress = Extract<WorkerReply, { type: 'progress' }>;
@@ -44,11 +44,6 @@ export class SegmenterClient {
       this.pending.set(id, { resolve, reject, ...(onProgress ? { onProgress } : {}) });
       this.worker.postMessage({ ...body, id }, transfer);
     });
-  }
-
-  /** Rejects settings the CLI would reject (the message names the flag or the field). */
-  async check(settings: FitSettings): Promise<void> {
-    await this.request({ type: 'check', settings });
   }
 
   /** Trains the scribble net; resolves with its 8-bit likelihood map. */

@@ -1,4 +1,4 @@
-import type { FitSettings } from '../src/cli/fit_settings.js';
+import type { FitSettings } from '../src/fit/fit_settings.js';
 import type { Certificate } from '../src/priors/implicit_prior.js';
 
 /** Messages between the page and its segmentation worker (all the tfjs work runs there, so the page stays responsive). */
@@ -14,8 +14,6 @@ export interface BackendReport {
 
 export type WorkerRequest =
   | { id: number; type: 'init'; backend: BackendRequest }
-  /** The CLI's checks of fit settings (and of the prior config they give), answered 'checked' or 'error'. */
-  | { id: number; type: 'check'; settings: FitSettings }
   | { id: number; type: 'train'; height: number; width: number; rgb: Float32Array; labels: Float32Array; weights: Float32Array; steps: number; seed: number }
   /** `settings`: the CLI's `fit` flags, so the page fits what `shapeprior fit` would. */
   | { id: number; type: 'fit'; height: number; width: number; unaries: Uint8Array; settings: FitSettings };
@@ -33,7 +31,6 @@ export interface FitSummary {
 
 export type WorkerReply =
   | { id: number; type: 'ready'; backend: BackendReport }
-  | { id: number; type: 'checked' }
   | { id: number; type: 'progress'; phase: 'net' | 'fit'; step: number; steps: number; loss: number; stage?: string; mask?: Uint8Array }
   | { id: number; type: 'trained'; unaries: Uint8Array; seconds: number; finalLoss: number }
   | { id: number; type: 'fitted'; result: FitSummary }

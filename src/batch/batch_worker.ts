@@ -1,7 +1,7 @@
 // A batch's worker thread: one tfjs backend of its own, fitting the jobs the pool sends, one at a time.
 import { parentPort, workerData } from 'node:worker_threads';
-import { initBackend, type BackendChoice } from '../backend.js';
-import type { FitSettings } from '../cli/fit_settings.js';
+import { initBackend, type BackendChoice } from '../backend/backend.js';
+import type { FitSettings } from '../fit/fit_settings.js';
 import { runFitJob, type FitJob } from './fit_job.js';
 
 const { settings, backend } = workerData as { settings: FitSettings; backend?: BackendChoice };

@@ -1,5 +1,6 @@
-import { fitWithSettings, type FitSettings } from '../cli/fit_settings.js';
-import { InputError } from '../io/input_error.js';
+import type { FitSettings } from '../fit/fit_settings.js';
+import { fitWithSettings } from '../fit/fit_with_settings.js';
+import { InputError } from '../errors.js';
 import { readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import type { Certificate } from '../priors/implicit_prior.js';
 import { evaluateMask } from '../priors/evaluate.js';

@@ -1,17 +1,18 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend.js';
+import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend/backend.js';
 import { FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
-import { InputError } from '../io/input_error.js';
+import { InputError } from '../errors.js';
 import { probabilityToRgb, readDepth, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData, type SliceStack } from '../slice_stack.js';
 import { evaluateMask } from '../priors/evaluate.js';
-import { PRIOR_KINDS } from '../priors/prior_config.js';
+import { PRIOR_KINDS, type KindSetting } from '../priors/prior_config.js';
 import { savePrior } from '../priors/persistence.js';
 import { runBatch, type BatchFlags } from './batch_run.js';
-import { checkSettings, fitWithSettings } from './fit_settings.js';
+import { checkSettings, KIND_SETTINGS } from '../fit/fit_settings.js';
+import { fitWithSettings } from '../fit/fit_with_settings.js';
 import { integerIn, numberIn } from './parse_flags.js';
 import { fitProgressBar } from './progress.js';
 
@@ -29,8 +30,14 @@ interface FitFlags extends BatchFlags {
   json?: boolean;
 }
 
+/** The parser of a kind-specific flag, with the range of the library's settings table. */
+function kindSettingFlag(setting: KindSetting): (value: string) => number {
+  const { integer, min, max } = KIND_SETTINGS[setting];
+  return integer ? integerIn(min, max) : numberIn(min, max);
+}
+
 function foldsFlag(value: string): number | 'auto' {
-  return value === 'auto' ? 'auto' : integerIn(2, 64)(value);
+  return value === 'auto' ? 'auto' : kindSettingFlag('folds')(value);
 }
 
 function fileList(value: string): string[] {
@@ -173,14 +180,14 @@ export function fitCommand(): Command {
     .option('--frame-times <list>', 'with --frames: the time of each frame (default 0,1,2,...)', numberList)
     .option('--times <list>', 'with --frames: the times to write masks for, also between or beyond the frames (default: the frame times)', numberList)
     .option('--depth <file>', 'depth-space fit: a depth image (8/16-bit grey) of the same size as --unaries; the prior is 3-D in (x, y, depth)')
-    .option('--flow-decay <x>', 'pc prior: weight decay on the flow D (default 1e-5; large: near convex, small: thin parts allowed)', numberIn(0, 1e6))
+    .option('--flow-decay <x>', 'pc prior: weight decay on the flow D (default 1e-5; large: near convex, small: thin parts allowed)', kindSettingFlag('flowDecay'))
     .option('--image <file>', 'photo of the same size, drawn under --overlay')
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
     .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
     .addOption(new Option('--member <kind>', 'union prior: the kind of each member (default convex)').choices((PRIOR_KINDS as string[]).filter((k) => k !== 'union')))
-    .option('--objects <n>', 'union prior: the number of members, one per object (default 2)', integerIn(1, 64))
-    .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', numberIn(0, 1e6))
+    .option('--objects <n>', 'union prior: the number of members, one per object (default 2)', kindSettingFlag('objects'))
+    .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', kindSettingFlag('sparsity'))
     .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
     .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, 16_777_216))
