@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { SummaryWriter } from './summary_writer.js';
+import { SummaryWriter } from '../src/tensorboard/summary_writer.js';
 
 export interface TensorBoardCallbackArgs {
   /**

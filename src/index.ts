@@ -2,7 +2,7 @@
 // Importing the package registers its layers for `tf.loadLayersModel`.
 export * from '../layers/index.js';
 export * from '../callbacks/index.js';
-export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend.js';
+export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type BackendChoice, type BackendInfo } from './backend/backend.js';
 export { gridCoordinates, pixelToFrame } from './coordinates.js';
 export { probabilityMap, thresholdMap, type ProbabilityMap } from './probability_map.js';
 export { iou } from './metrics.js';
@@ -18,7 +18,7 @@ export { UnionPrior, buildUnionNet } from './priors/union_prior.js';
 export { PathConnectedPrior, buildPathConnectedNet } from './priors/path_connected_prior.js';
 export { NormalizingFlow } from './flows/normalizing_flow.js';
 export { framesAt, liftedByDepth, isSliceStack, dataDim, type SliceStack, type Slice, type LikelihoodData } from './slice_stack.js';
-export { foregroundComponents, connectedComponents } from './fit/components.js';
+export { foregroundComponents, connectedComponents } from './analysis/components.js';
 export { evaluateMask, evaluateProbability, evaluateScores, evaluateGridScores, sliceCoordinates, sampleFramePoints } from './priors/evaluate.js';
 export { savePrior, loadPrior, PRIOR_FORMAT_VERSION } from './priors/persistence.js';
 export { fitPrior, FIT_DEFAULTS, SAMPLING_DEFAULTS, type FitOptions, type FitResult, type FitStats, type FitProgress } from './fit/fit_prior.js';
@@ -27,9 +27,10 @@ export { readUnaries, readRgb, readDepth, writeMask, writeOverlay, writeRgb, ove
 export { rgbxy, scribbleNet, scribblePixelNet, gradientPenalties, type NetKind } from './scribbles/scribble_net.js';
 export { trainScribbleNet, type ScribbledImage, type ScribbleNetOptions } from './scribbles/train_scribble_net.js';
 export { FileSystemHandler, registerFileRouters } from './io/file_router.js';
-export { InputError } from './io/input_error.js';
+export { ShapepriorError, InputError, ConfigError, PriorStoreError, InternalError, exitCodeOf } from './errors.js';
 export * from './joint/index.js';
 export { fitBatch, BATCH_SUMMARY_FORMAT, BATCH_SUMMARY_VERSION, type BatchOptions, type BatchSummary } from './batch/fit_batch.js';
 export { listInputs, parseShard, shardOf, type BatchInput, type Shard } from './batch/batch_inputs.js';
 export { runFitJob, type FitJob, type FitJobResult } from './batch/fit_job.js';
-export { checkSettings, priorConfigOf, fitWithSettings, type FitSettings } from './cli/fit_settings.js';
+export { checkSettings, priorConfigOf, settingApplies, KIND_SETTINGS, type FitSettings, type KindSettingSpec } from './fit/fit_settings.js';
+export { fitWithSettings } from './fit/fit_with_settings.js';

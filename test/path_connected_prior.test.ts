@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { connectedComponents } from '../src/fit/components.js';
+import { connectedComponents } from '../src/analysis/components.js';
 import { fitPrior } from '../src/fit/fit_prior.js';
 import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';

@@ -1,4 +1,4 @@
-import { initBackend } from '../src/backend.js';
+import { initBackend } from '../src/backend/backend.js';
 
 // Tests use the same backend selection as users (wasm on machines without tfjs-node).
 await initBackend();

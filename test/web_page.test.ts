@@ -17,7 +17,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectedComponents } from '../src/fit/components.js';
+import { connectedComponents } from '../src/analysis/components.js';
 import { iou } from '../src/metrics.js';
 import { occludedEllipse } from '../src/synthetic.js';
 import { chromiumArgs, SYSTEM_CHROMIUM } from '../web/headless_chromium.js';

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm_training_kernels.js';
-import { registerFileRouters } from './io/file_router.js';
+import { registerFileRouters } from '../io/file_router.js';
+import { InputError } from '../errors.js';
 
 /**
  * Backends in order of preference. The native ones are optional peer dependencies:
@@ -56,7 +57,7 @@ async function tryActivate(choice: BackendChoice): Promise<BackendInfo | null> {
 /** Parses a backend name from a flag or SHAPEPRIOR_BACKEND; throws naming the source on a bad value. */
 export function parseBackendChoice(value: string, source: string): BackendChoice {
   if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new RangeError(`${source}: unknown backend ${JSON.stringify(value)}; choose one of ${BACKEND_CHOICES.join(', ')}`);
+  throw new InputError(`${source}: unknown backend ${JSON.stringify(value)}; choose one of ${BACKEND_CHOICES.join(', ')}`);
 }
 
 /**
@@ -79,7 +80,7 @@ export async function initBackend(requested?: BackendChoice): Promise<BackendInf
     }
   }
   const hint = wanted && NATIVE_PACKAGES[wanted] ? ` (is ${NATIVE_PACKAGES[wanted]} installed?)` : '';
-  throw new Error(`backend ${wanted ?? BACKEND_CHOICES.join('/')} could not be initialised${hint}`);
+  throw new InputError(`backend ${wanted ?? BACKEND_CHOICES.join('/')} could not be initialised${hint}`);
 }
 
 export function activeBackend(): BackendInfo | null {
