@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../io/input_error.js';
+import { checkNoDuplicateFlags } from './duplicate_flags.js';
 import { fitCommand } from './fit_command.js';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values). */
@@ -20,21 +21,25 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+// Every error is one line that starts with "shapeprior:" (commander's own may span two,
+// e.g. an unknown option with its "(Did you mean ...?)"); subcommands do not inherit it.
+const output = { outputError: (str: string, write: (s: string) => void) => write(`shapeprior: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) };
 const program = new Command('shapeprior')
   .description('provable shape constraints (convex, ...) for segmentation masks, with TensorFlow.js')
   .version(packageVersion())
   .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(`shapeprior: ${str.replace(/^error: /, '')}`) })
-  .addCommand(fitCommand().exitOverride());
+  .configureOutput(output)
+  .addCommand(fitCommand().exitOverride().configureOutput(output));
 
 try {
+  checkNoDuplicateFlags(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
     // Commander has already printed its one-line message; help and --version end with code 0.
     process.exitCode = err.exitCode === 0 ? 0 : EXIT_BAD_INPUT;
   } else if (err instanceof InputError) {
-    process.stderr.write(`shapeprior: ${err.message}\n`);
+    process.stderr.write(`shapeprior: ${err.message.replace(/\s*\n\s*/g, ' ')}\n`);
     process.exitCode = EXIT_BAD_INPUT;
   } else {
     const e = err as Error;
