@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../io/input_error.js';
-import { checkNoDuplicateFlags } from './duplicate_flags.js';
 import { fitCommand } from './fit_command.js';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values). */
@@ -32,7 +31,6 @@ const program = new Command('shapeprior')
   .addCommand(fitCommand().exitOverride().configureOutput(output));
 
 try {
-  checkNoDuplicateFlags(process.argv.slice(2));
   await program.parseAsync(process.argv);
 } catch (err) {
   if (err instanceof CommanderError) {
