@@ -224,3 +224,24 @@ describe('more hostile input to one fit: exit 2, one line, nothing changed, < 50
     expect(statSync(file('earlier_mask.png')).size).not.toBe(statSync(file('small.png')).size);
   });
 });
+
+describe('the package from CommonJS', () => {
+  /** require('shapeprior') from a package that depends on this one (a node_modules link to the repository). */
+  const requireFrom = (nodeFlags: string[]) => {
+    const consumer = path.join(dir, 'consumer');
+    mkdirSync(path.join(consumer, 'node_modules'), { recursive: true });
+    if (!existsSync(path.join(consumer, 'node_modules', 'shapeprior'))) symlinkSync(path.resolve('.'), path.join(consumer, 'node_modules', 'shapeprior'));
+    const script = "try { console.log(typeof require('shapeprior').fitPrior); } catch (e) { console.log(e.code + ': ' + e.message); }";
+    return execFileSync(process.execPath, [...nodeFlags, '-e', script], { cwd: consumer, encoding: 'utf8' }).trim();
+  };
+
+  it('require() gets the module where Node can require ES modules, else an error that says the package is ESM', () => {
+    const stub = /^ERR_REQUIRE_ESM: shapeprior is an ES module and this Node cannot require\(\) it/;
+    if (process.features.require_module) {
+      expect(requireFrom([])).toBe('function');
+      expect(requireFrom(['--no-experimental-require-module'])).toMatch(stub);
+    } else {
+      expect(requireFrom([])).toMatch(stub);
+    }
+  });
+});
