@@ -45,7 +45,7 @@ describe('batch fitting (shapeprior fit --unaries-dir)', () => {
     expect(summary.workers).toBe(2);
     const corrupt = summary.images.find((e) => e.input.endsWith('corrupt.png'))!;
     expect(corrupt.status).toBe('failed');
-    expect(corrupt.error).toMatch(/unaries .*corrupt\.png: not a readable image/);
+    expect(corrupt.error).toMatch(/unaries .*corrupt\.png: not a PNG or JPEG file/);
     for (const e of summary.images.filter((x) => x.status === 'fitted')) {
       expect(e.steps).toBeGreaterThan(0);
       expect(e.certificate!.passed).toBe(true);

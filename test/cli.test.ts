@@ -162,7 +162,7 @@ describe('shapeprior fit (CLI)', () => {
 
   const bad: Array<[string, string[], RegExp]> = [
     ['a missing unaries file', ['--unaries', file('nope.png')], /unaries .*nope\.png: file not found/],
-    ['a file that is not an image', ['--unaries', file('notes.txt')], /unaries .*notes\.txt: not a readable image/],
+    ['a file that is not an image', ['--unaries', file('notes.txt')], /unaries .*notes\.txt: not a PNG or JPEG file/],
     ['an empty file', ['--unaries', file('empty.png')], /unaries .*empty\.png: empty file/],
     ['unaries whose colour channels differ', ['--unaries', file('colour.png')], /unaries .*colour\.png: has 3 channels that differ/],
     ['a 16-bit map', ['--unaries', file('deep16.png')], /unaries .*deep16\.png: expected 8 bits per channel, got ushort/],

@@ -11,7 +11,7 @@ import { InputError } from '../errors.js';
 export const BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
-const NATIVE_PACKAGES: Partial<Record<BackendChoice, string>> = {
+export const NATIVE_PACKAGES: Partial<Record<BackendChoice, string>> = {
   'node-gpu': '@tensorflow/tfjs-node-gpu',
   node: '@tensorflow/tfjs-node',
 };

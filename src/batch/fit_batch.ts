@@ -6,9 +6,12 @@ import writeFileAtomic from 'write-file-atomic';
 import type { BackendChoice } from '../backend/backend.js';
 import type { FitSettings } from '../fit/fit_settings.js';
 import { InputError } from '../errors.js';
+import { checkOutputPlan } from '../io/output_paths.js';
+import { checkBackendInstalled } from './backend_preflight.js';
+import { batchOutputPlan } from './batch_outputs.js';
 import { listInputs, shardOf, type BatchInput, type Shard } from './batch_inputs.js';
 import type { FitJob, FitJobResult } from './fit_job.js';
-import { runOnWorkers } from './worker_pool.js';
+import { runOnWorkers, WORKER_START_FAILED } from './worker_pool.js';
 
 export const BATCH_SUMMARY_FORMAT = 'shapeprior-batch-summary';
 export const BATCH_SUMMARY_VERSION = 1;
@@ -37,6 +40,8 @@ export interface BatchOptions {
   workers?: number;
   shard?: Shard;
   backend?: BackendChoice;
+  /** Most pixels of one map (or photo); a larger one fails with a message (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
   /** After each input (fitted, skipped or failed). */
   onProgress?: (done: number, total: number, result: FitJobResult) => void;
 }
@@ -63,14 +68,19 @@ export interface BatchSummary {
 export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
   const started = performance.now();
   const all = await listInputs({ ...(options.unariesDir !== undefined ? { dir: options.unariesDir } : {}), ...(options.unariesList !== undefined ? { listFile: options.unariesList } : {}) });
+  if (all.length === 0) {
+    throw new InputError(options.unariesDir !== undefined ? `--unaries-dir ${options.unariesDir}: no .png/.jpg/.jpeg maps in it` : `--unaries-list ${options.unariesList}: lists no file`);
+  }
   const inputs = options.shard ? shardOf(all, options.shard) : all;
-  await fs.mkdir(options.outDir, { recursive: true }).catch((err: Error) => {
+  const photos = options.imageDir !== undefined ? await photosByName(options.imageDir) : null;
+  // Everything that can be refused is refused before the output directory is created.
+  checkBackendInstalled(options.backend, 'backend');
+  await checkOutputPlan(batchOutputPlan({ inputs: all, outDir: options.outDir, photos, ...(options.unariesList !== undefined ? { listFile: options.unariesList } : {}) }));
+  const created = await fs.mkdir(options.outDir, { recursive: true }).catch((err: Error) => {
     throw new InputError(`--out-dir ${options.outDir}: ${err.message}`);
   });
-  const photos = options.imageDir !== undefined ? await photosByName(options.imageDir) : null;
   const summaryFile = path.join(options.outDir, 'summary.json');
   const earlier = await readEarlierSummary(summaryFile);
-  const workers = options.workers ?? availableParallelism();
 
   const results = new Map<string, FitJobResult>();
   const jobs: FitJob[] = [];
@@ -84,6 +94,9 @@ export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
       jobs.push(job);
     }
   }
+  // More threads than cores or than maps only add memory (each has its own backend) and contention.
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), availableParallelism(), jobs.length));
+  const pending: FitJob[] = options.maxPixels === undefined ? jobs : jobs.map((j) => ({ ...j, maxPixels: options.maxPixels! }));
 
   let backend: string | null = null;
   let done = 0;
@@ -107,12 +120,13 @@ export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
   for (const r of results.values()) report(r);
 
   let writing: Promise<void> = Promise.resolve();
+  let writeError: Error | undefined;
   await runOnWorkers<FitJob, FitJobResult>({
     script: new URL('./batch_worker.js', import.meta.url),
     workerData: { settings: options.settings, backend: options.backend },
     resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
     size: workers,
-    jobs,
+    jobs: pending,
     onReady: (b) => {
       backend = b;
     },
@@ -123,15 +137,33 @@ export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
       if (performance.now() - lastWrite > SUMMARY_INTERVAL_MS) {
         lastWrite = performance.now();
         const snapshot = summary();
-        writing = writing.then(() => writeSummary(summaryFile, snapshot));
+        writing = writing.then(() => writeSummary(summaryFile, snapshot)).catch((err: Error) => {
+          writeError ??= err;
+        });
       }
     },
     onCrash: (job, err) => ({ input: job.input, mask: job.mask, status: 'failed', error: `the worker fitting it died: ${err.message}` }),
+  }).catch(async (err: Error) => {
+    // No worker could start (its backend does not load): nothing was fitted, so a directory
+    // this call created is removed again, and the cause is the backend the user chose.
+    if (created !== undefined) await removeEmptyDirs(options.outDir, created);
+    throw err.message.startsWith(WORKER_START_FAILED) ? new InputError(err.message) : err;
   });
   await writing;
   const final = summary();
-  await writeSummary(summaryFile, final);
+  await writeSummary(summaryFile, final).catch((err: Error) => {
+    throw new InputError(`--out-dir ${options.outDir}: cannot write ${summaryFile}: ${(err as NodeJS.ErrnoException).code ?? err.message}`);
+  });
+  if (writeError !== undefined) process.emitWarning(`summary ${summaryFile} could not be rewritten while the batch ran: ${writeError.message}`);
   return final;
+}
+
+/** `dir` and its parents up to `created` (the first directory mkdir made), each if empty. */
+async function removeEmptyDirs(dir: string, created: string): Promise<void> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (!(await fs.rmdir(d).then(() => true, () => false))) return;
+    if (d === path.resolve(created) || path.dirname(d) === d) return;
+  }
 }
 
 function jobOf(input: BatchInput, outDir: string, photos: Map<string, string> | null): FitJob | string {

@@ -12,6 +12,8 @@ export interface FitJob {
   /** With --image-dir: the photo to draw the mask on, and where that overlay goes. */
   photo?: string;
   overlay?: string;
+  /** Most pixels the map (and photo) may have (default DEFAULT_MAX_PIXELS). */
+  maxPixels?: number;
 }
 
 /** What a batch records of each input (OUT/summary.json); `error` only when it failed. */
@@ -40,8 +42,9 @@ export interface FitJobResult {
 export async function runFitJob(settings: FitSettings, job: FitJob): Promise<FitJobResult> {
   const base = { input: job.input, mask: job.mask, ...(job.overlay ? { overlay: job.overlay } : {}) };
   try {
-    const unaries = await readUnaries(job.input);
-    const photo = job.photo ? await readRgb(job.photo) : null;
+    const limits = job.maxPixels === undefined ? {} : { maxPixels: job.maxPixels };
+    const unaries = await readUnaries(job.input, limits);
+    const photo = job.photo ? await readRgb(job.photo, limits) : null;
     if (photo && (photo.width !== unaries.width || photo.height !== unaries.height)) {
       throw new InputError(`image ${job.photo} is ${photo.width}x${photo.height} but unaries ${job.input} is ${unaries.width}x${unaries.height}; they must be the same size`);
     }

@@ -1,5 +1,8 @@
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 
+/** How the error of a run whose workers could not start begins. */
+export const WORKER_START_FAILED = 'a batch worker failed to start';
+
 type WorkerMessage<R> = { type: 'ready'; backend: string } | { type: 'done'; result: R };
 
 /**
@@ -67,7 +70,7 @@ export async function runOnWorkers<J, R>(options: {
       });
       const died = (err: Error) => {
         if (!live.delete(worker) || failed) return;
-        if (!ready) return fail(new Error(`a batch worker failed to start: ${err.message}`));
+        if (!ready) return fail(new Error(`${WORKER_START_FAILED}: ${err.message}`));
         if (current !== null) {
           const job = current;
           current = null;

@@ -1,4 +1,5 @@
 import { parseBackendChoice, type BackendChoice } from '../backend/backend.js';
+import { checkBackendInstalled } from '../batch/backend_preflight.js';
 import { parseShard } from '../batch/batch_inputs.js';
 import { fitBatch } from '../batch/fit_batch.js';
 import { InputError } from '../errors.js';
@@ -17,6 +18,7 @@ export interface BatchFlags extends FitSettings {
   shard?: string;
   backend?: BackendChoice;
   json?: boolean;
+  maxPixels?: number;
 }
 
 /** Flags of a single fit that have no meaning in a batch. */
@@ -32,7 +34,14 @@ export async function runBatch(flags: BatchFlags & Record<string, unknown>): Pro
   if (flags.outDir === undefined) throw new InputError('a batch needs --out-dir <dir> for its masks and summary.json');
   checkSettings(flags);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  const backend = flags.backend ?? (process.env['SHAPEPRIOR_BACKEND'] ? parseBackendChoice(process.env['SHAPEPRIOR_BACKEND'], 'SHAPEPRIOR_BACKEND') : undefined);
+  const fromEnv = process.env['SHAPEPRIOR_BACKEND'];
+  let backend: BackendChoice | undefined;
+  try {
+    backend = flags.backend ?? (fromEnv ? parseBackendChoice(fromEnv, 'SHAPEPRIOR_BACKEND') : undefined);
+  } catch (err) {
+    throw new InputError((err as Error).message);
+  }
+  checkBackendInstalled(backend, flags.backend !== undefined ? '--backend' : 'SHAPEPRIOR_BACKEND');
   const settings: FitSettings = {
     prior: flags.prior, steps: flags.steps, sampling: flags.sampling, seed: flags.seed,
     ...pick(flags, ['folds', 'sparsity', 'flowDecay', 'member', 'objects', 'points', 'lr']),
@@ -48,6 +57,7 @@ export async function runBatch(flags: BatchFlags & Record<string, unknown>): Pro
     ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
     ...(shard ? { shard } : {}),
     ...(backend ? { backend } : {}),
+    ...(flags.maxPixels !== undefined ? { maxPixels: flags.maxPixels } : {}),
     onProgress: (done, total, result) => {
       if (result.status === 'failed') {
         failed++;

@@ -1,9 +1,10 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_CHOICES, initBackend, type BackendChoice } from '../backend/backend.js';
 import { FIT_DEFAULTS, type FitProgress } from '../fit/fit_prior.js';
 import { InputError } from '../errors.js';
+import { DEFAULT_MAX_PIXELS, MAX_PIXELS_CEILING, MAX_POINTS_PER_STEP } from '../io/input_limits.js';
+import { checkOutputPlan } from '../io/output_paths.js';
 import { probabilityToRgb, readDepth, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData, type SliceStack } from '../slice_stack.js';
@@ -13,6 +14,7 @@ import { savePrior } from '../priors/persistence.js';
 import { runBatch, type BatchFlags } from './batch_run.js';
 import { checkSettings, KIND_SETTINGS } from '../fit/fit_settings.js';
 import { fitWithSettings } from '../fit/fit_with_settings.js';
+import { fitOutputPlan, outFileAt } from './fit_output_plan.js';
 import { integerIn, numberIn } from './parse_flags.js';
 import { fitProgressBar } from './progress.js';
 
@@ -28,6 +30,7 @@ interface FitFlags extends BatchFlags {
   savePrior?: string;
   backend?: BackendChoice;
   json?: boolean;
+  maxPixels: number;
 }
 
 /** The parser of a kind-specific flag, with the range of the library's settings table. */
@@ -56,7 +59,14 @@ async function readData(flags: FitFlags): Promise<{ data: LikelihoodData; first:
     if (flags.unaries) throw new InputError('give either --unaries or --frames, not both');
     if (flags.depth) throw new InputError('--depth lifts one map (--unaries); it cannot be combined with --frames');
     const maps: ProbabilityMap[] = [];
-    for (const f of flags.frames) maps.push(await readUnaries(f));
+    // --max-pixels bounds all frames together: each read gets what the earlier ones left.
+    let budget = flags.maxPixels;
+    for (const f of flags.frames) {
+      if (budget < 1) throw new InputError(`--frames: ${maps.length} frames of ${maps[0]!.width}x${maps[0]!.height} already reach the limit of ${flags.maxPixels} pixels (--max-pixels)`);
+      const map = await readUnaries(f, { maxPixels: budget });
+      budget -= map.width * map.height;
+      maps.push(map);
+    }
     const times = flags.frameTimes ?? maps.map((_, i) => i);
     if (times.length !== maps.length) throw new InputError(`--frame-times gives ${times.length} times for ${maps.length} --frames`);
     maps.forEach((m, i) => {
@@ -67,30 +77,17 @@ async function readData(flags: FitFlags): Promise<{ data: LikelihoodData; first:
   }
   if (!flags.unaries) throw new InputError('missing --unaries <file> (or --frames <files>)');
   if (flags.frameTimes) throw new InputError('--frame-times applies to --frames only');
-  const unaries = await readUnaries(flags.unaries);
+  const unaries = await readUnaries(flags.unaries, { maxPixels: flags.maxPixels });
   if (!flags.depth) {
     if (flags.times) throw new InputError('--times applies to --frames only');
     return { data: unaries, first: unaries, label: `--unaries ${flags.unaries}` };
   }
-  const depth = await readDepth(flags.depth);
+  const depth = await readDepth(flags.depth, { maxPixels: flags.maxPixels });
   if (depth.width !== unaries.width || depth.height !== unaries.height) {
     throw new InputError(`--depth ${flags.depth} is ${depth.width}x${depth.height} but --unaries ${flags.unaries} is ${unaries.width}x${unaries.height}; they must be the same size`);
   }
   if (flags.times) throw new InputError('--times applies to --frames only');
   return { data: liftedByDepth(unaries, depth.data), first: unaries, label: `--unaries ${flags.unaries}` };
-}
-
-/** Where the mask of time t goes: --out with {t} replaced, or with _t<t> before its extension. */
-function outFileAt(out: string, t: number): string {
-  if (out.includes('{t}')) return out.replaceAll('{t}', String(t));
-  const ext = path.extname(out);
-  return `${out.slice(0, out.length - ext.length)}_t${t}${ext}`;
-}
-
-async function ensureWritableTarget(file: string, flag: string): Promise<void> {
-  const dir = path.dirname(path.resolve(file));
-  const stat = await fs.stat(dir).catch(() => null);
-  if (!stat || !stat.isDirectory()) throw new InputError(`${flag} ${file}: directory ${dir} does not exist`);
 }
 
 async function runFit(flags: FitFlags): Promise<void> {
@@ -100,11 +97,11 @@ async function runFit(flags: FitFlags): Promise<void> {
   }
   if (flags.out === undefined) throw new InputError('missing --out <file> (or --out-dir <dir> with --unaries-dir / --unaries-list for a batch)');
   const out = flags.out;
-  // Check everything the user gave before spending time on the fit.
-  await ensureWritableTarget(out, '--out');
-  if (flags.overlay) await ensureWritableTarget(flags.overlay, '--overlay');
+  // Check everything the user gave before spending time on the fit: every output path
+  // (writable, not an input, not another output, not a directory or device), then the inputs.
+  await checkOutputPlan(fitOutputPlan({ ...flags, out }));
   const { data, first: unaries, label } = await readData(flags);
-  const photo = flags.image ? await readRgb(flags.image) : null;
+  const photo = flags.image ? await readRgb(flags.image, { maxPixels: flags.maxPixels }) : null;
   if (photo && (photo.width !== unaries.width || photo.height !== unaries.height)) {
     throw new InputError(`--image ${flags.image} is ${photo.width}x${photo.height} but ${label} is ${unaries.width}x${unaries.height}; they must be the same size`);
   }
@@ -190,7 +187,8 @@ export function fitCommand(): Command {
     .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', kindSettingFlag('sparsity'))
     .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
-    .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, 16_777_216))
+    .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, MAX_POINTS_PER_STEP))
+    .option('--max-pixels <n>', `most pixels an input image may have (all --frames together); larger ones are refused before decoding (about 45 bytes of memory per pixel)`, integerIn(1, MAX_PIXELS_CEILING), DEFAULT_MAX_PIXELS)
     .option('--lr <x>', 'Adam learning rate (default: 1e-2 with cells, 1e-3 with pixels)', numberIn(0, 10, { exclusiveMin: true }))
     .option('--seed <n>', 'random seed (same seed, same backend: same mask)', integerIn(0, 2 ** 31 - 1), FIT_DEFAULTS.seed)
     .addOption(new Option('--backend <name>', 'tfjs backend (default: SHAPEPRIOR_BACKEND, else the fastest available)').choices(BACKEND_CHOICES as unknown as string[]))

@@ -20,12 +20,15 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+// Every error is one line that starts with "shapeprior:" (commander's own may span two,
+// e.g. an unknown option with its "(Did you mean ...?)"); subcommands do not inherit it.
+const output = { outputError: (str: string, write: (s: string) => void) => write(`shapeprior: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`) };
 const program = new Command('shapeprior')
   .description('provable shape constraints (convex, ...) for segmentation masks, with TensorFlow.js')
   .version(packageVersion())
   .exitOverride()
-  .configureOutput({ outputError: (str, write) => write(`shapeprior: ${str.replace(/^error: /, '')}`) })
-  .addCommand(fitCommand().exitOverride());
+  .configureOutput(output)
+  .addCommand(fitCommand().exitOverride().configureOutput(output));
 
 try {
   await program.parseAsync(process.argv);
@@ -38,7 +41,9 @@ try {
     const e = err as Error;
     const code = exitCodeOf(err);
     const debug = process.env['SHAPEPRIOR_DEBUG'] ? `${e.stack}\n` : '';
-    process.stderr.write(code === 1 ? `shapeprior: internal error: ${e.message}\n${debug}` : `shapeprior: ${e.message}\n`);
+    // One line: a message that spans lines (a path with a newline, say) is joined.
+    const message = e.message.replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(code === 1 ? `shapeprior: internal error: ${message}\n${debug}` : `shapeprior: ${message}\n`);
     process.exitCode = code;
   }
 }

@@ -41,9 +41,10 @@
  * is non-finite or beyond +-65504 as float32. Readers refuse versions and dtypes they do not know.
  * Several processes may read at once, also while one writes: each sees an old or a new complete entry.
  */
-import { mkdir, readdir, readFile, rm, stat, open as openFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { decodeEntry, decodeHeader, decodePrefix, encodeEntry, PREFIX_BYTES } from './entry_codec.js';
+import { decodeEntry, encodeEntry } from './entry_codec.js';
+import { readEntryId } from './entry_header.js';
 import { STORE_COMPRESSIONS, type StoreCompression } from './stored_dtype.js';
 import { entryLocation, isShardName, parseEntryName } from './entry_names.js';
 import { isTempName, syncDirectory, writeFileDurably } from './durable_fs.js';
@@ -262,7 +263,7 @@ export class DiskPriorStore implements PriorStore {
       const file = path.join(dir, f.name);
       const parsed = parseEntryName(f.name);
       if (!f.isFile() || parsed.kind === 'foreign') throw new PriorStoreError('not a prior entry name: a foreign file in the store', { file });
-      const id = parsed.kind === 'plain' ? parsed.id : await idFromHeader(file);
+      const id = parsed.kind === 'plain' ? parsed.id : await readEntryId(file);
       if (id === undefined) continue; // deleted while listing
       const expected = entryLocation(id);
       if (expected.shard !== shard || expected.name !== f.name) {
@@ -326,31 +327,6 @@ function checkManifest(bytes: Buffer, file: string): void {
 async function removeTempFiles(dir: string): Promise<void> {
   const names = await readdir(dir);
   await Promise.all(names.filter(isTempName).map((name) => rm(path.join(dir, name), { force: true })));
-}
-
-/** The id in a (long-named) entry's header, without reading its payload; undefined once deleted. */
-async function idFromHeader(file: string): Promise<string | undefined> {
-  let handle;
-  try {
-    handle = await openFile(file, 'r');
-  } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
-    throw new PriorStoreError(`cannot read the id: ${messageOf(error)}`, { file }, { cause: error });
-  }
-  try {
-    const prefix = Buffer.alloc(PREFIX_BYTES);
-    const { bytesRead } = await handle.read(prefix, 0, PREFIX_BYTES, 0);
-    const decoded = decodePrefix(prefix.subarray(0, bytesRead));
-    if (!decoded.ok) throw new PriorStoreError(`cannot read the id: ${decoded.problem}`, { file });
-    const json = Buffer.alloc(decoded.value.headerBytes);
-    const header = await handle.read(json, 0, json.length, PREFIX_BYTES);
-    if (header.bytesRead < json.length) throw new PriorStoreError('cannot read the id: truncated header', { file });
-    const parsed = decodeHeader(json);
-    if (!parsed.ok) throw new PriorStoreError(`cannot read the id: ${parsed.problem}`, { file });
-    return parsed.value.id;
-  } finally {
-    await handle.close();
-  }
 }
 
 async function readIfExists(file: string, where: { id?: string; file: string }): Promise<Buffer | undefined> {
