@@ -15,7 +15,7 @@ const dist = (file: string) => pathToFileURL(path.resolve('dist/src', file)).hre
  */
 const TRAINER = `
 import * as tf from '@tensorflow/tfjs';
-const { initBackend } = await import('${dist('backend.js')}');
+const { initBackend } = await import('${dist('backend/backend.js')}');
 const { withImplicitPrior } = await import('${dist('joint/implicit_prior_trainer.js')}');
 const { DiskPriorStore } = await import('${dist('joint/disk_prior_store.js')}');
 const { scribbledEllipse } = await import('${dist('synthetic.js')}');
