@@ -2,19 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { registerWasmTrainingKernels } from './wasm_training_kernels.js';
 import { registerFileRouters } from '../io/file_router.js';
 import { InputError } from '../errors.js';
+import { BACKEND_CHOICES, NATIVE_PACKAGES, parseBackendChoice, type BackendChoice } from './backend_choices.js';
 
-/**
- * Backends in order of preference. The native ones are optional peer dependencies:
- * their install script downloads libtensorflow, so they are used when a user has
- * them and never required.
- */
-export const BACKEND_CHOICES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-
-export const NATIVE_PACKAGES: Partial<Record<BackendChoice, string>> = {
-  'node-gpu': '@tensorflow/tfjs-node-gpu',
-  node: '@tensorflow/tfjs-node',
-};
+export { BACKEND_CHOICES, NATIVE_PACKAGES, parseBackendChoice, type BackendChoice } from './backend_choices.js';
 
 export interface BackendInfo {
   choice: BackendChoice;
@@ -52,12 +42,6 @@ async function tryActivate(choice: BackendChoice): Promise<BackendInfo | null> {
   } catch {
     return null;
   }
-}
-
-/** Parses a backend name from a flag or SHAPEPRIOR_BACKEND; throws naming the source on a bad value. */
-export function parseBackendChoice(value: string, source: string): BackendChoice {
-  if ((BACKEND_CHOICES as readonly string[]).includes(value)) return value as BackendChoice;
-  throw new InputError(`${source}: unknown backend ${JSON.stringify(value)}; choose one of ${BACKEND_CHOICES.join(', ')}`);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { NATIVE_PACKAGES, type BackendChoice } from '../backend/backend.js';
+import { NATIVE_PACKAGES, type BackendChoice } from '../backend/backend_choices.js';
 import { InputError } from '../errors.js';
 
 /**
