@@ -21,6 +21,10 @@
  *  7. the disk prior store at 100,000 entries (bench/store_scale.ts): fill time, size,
  *     median and p99 of save and load (cached and not). `--store-only`; `--store-entries N`
  *     for another size (the 100,000-entry store takes ~40 GB of temporary disk space).
+ *  9. `--speed`: only the convex fit's cost and quality (bench/convex_speed.ts): the whole
+ *     CLI call on generated convex maps of 128-1024 px, clean and cluttered, against the
+ *     fit as it was before (3x130 net, 3000 cells); `--sizes`, `--per-size`, `--half`,
+ *     `--reference` (a long fit as yardstick).
  * Prints a table, or one JSON object with --json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -30,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
 import { benchBatchSpeed, type BatchSpeed } from './batch_speed.js';
+import { benchConvexSpeed, summariseConvexSpeed } from './convex_speed.js';
 import { benchStoreScale, type StoreScaleResult } from './store_scale.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
 import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_finetune.js';
@@ -107,6 +112,21 @@ async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | nu
 
 const backend = await initBackend();
 log(`backend: ${backend.description}`);
+if (args.has('--speed')) {
+  const flag = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+  const half = flag('--half');
+  const rows = await benchConvexSpeed({
+    sizes: (flag('--sizes') ?? '128,256,512,1024').split(',').map(Number),
+    perSize: Number(flag('--per-size') ?? 4),
+    ...(half === 'tuning' || half === 'heldout' ? { half } : {}),
+    reference: withReference,
+    bin: path.join(root, 'dist/src/cli/main.js'),
+    log,
+  });
+  if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, rows }, null, 2)}\n`);
+  else for (const line of summariseConvexSpeed(rows)) process.stdout.write(`${line}\n`);
+  process.exit(0);
+}
 const steps: StepResult[] = [];
 const fits: Array<FitResult & { mask: Uint8Array }> = [];
 let reference: (FitResult & { mask: Uint8Array; fastVsReferenceIou: number }) | null = null;

@@ -9,7 +9,7 @@ import { AdjustableAdam, AdjustableAdamax, type AdjustableOptimizer } from '../o
 import { CellQuadrature } from './cell_quadrature.js';
 import { ConvergenceMonitor } from './convergence.js';
 import { smoothedMap } from '../analysis/moment_frame.js';
-import { evaluateMask } from '../priors/evaluate.js';
+import { evaluateScores, sliceCoordinates } from '../priors/evaluate.js';
 import { readWeights, writeWeights } from '../priors/prior_weights.js';
 import { ConfigError } from '../errors.js';
 import { FIT_DEFAULTS, SAMPLING_DEFAULTS } from './fit_defaults.js';
@@ -172,20 +172,30 @@ export async function fitPrior(prior: ImplicitPrior, data: LikelihoodData, optio
 /** Below this IoU between the fitted mask and the data's classes, fitPrior starts again (see `retry`). */
 const RETRY_BELOW = 0.5;
 
-/** IoU of the prior's mask with the foreground class (blurred map >= 0.5) over the data's pixels (every slice of a stack). */
+/** At most about this many pixels per slice go into agreementWithData (a stride over larger maps): an IoU against 0.5 needs no more. */
+const AGREEMENT_PIXELS = 65536;
+
+/** IoU of the prior's mask with the foreground class (blurred map >= 0.5) over the data's pixels (every slice of a stack; a regular subset of a large one). */
 function agreementWithData(prior: ImplicitPrior, data: LikelihoodData): number {
   const slices: Slice[] = isSliceStack(data) ? [...data.slices] : [{ map: data, third: NaN }];
+  const { height, width } = data;
+  const stride = Math.max(1, Math.floor(Math.sqrt((height * width) / AGREEMENT_PIXELS)));
+  const picked: number[] = [];
+  for (let y = 0; y < height; y += stride) for (let x = 0; x < width; x += stride) picked.push(y * width + x);
   let inter = 0;
   let union = 0;
   for (const slice of slices) {
-    const mask = evaluateMask(prior, data.height, data.width, isSliceStack(data) ? slice.third : undefined);
+    const { coords, dim } = sliceCoordinates(height, width, isSliceStack(data) ? slice.third : undefined);
+    const subset = new Float32Array(picked.length * dim);
+    picked.forEach((p, k) => subset.set(coords.subarray(p * dim, (p + 1) * dim), k * dim));
+    const scores = evaluateScores(prior, subset, dim);
     const smooth = smoothedMap(slice.map);
-    for (let i = 0; i < mask.length; i++) {
-      const a = mask[i] === 1;
-      const b = smooth[i]! >= 0.5;
+    picked.forEach((p, k) => {
+      const a = scores[k]! <= 0;
+      const b = smooth[p]! >= 0.5;
       if (a && b) inter++;
       if (a || b) union++;
-    }
+    });
   }
   return union === 0 ? 1 : inter / union;
 }
