@@ -189,4 +189,47 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     for (const tag of ['batch_loss', 'batch_prior_loss', 'batch_alpha', 'batch_agreement_iou', 'batch_agreement_mse', 'epoch_agreement_iou', 'net_red_prior_green']) expect(bytes).toContain(tag);
     hook.dispose();
   }, 120_000);
+
+  it('the callback updates the priors of exactly the samples in each batch (wrapped data shuffled, filtered, batched) and names a batch it cannot place', async () => {
+    const size = 16;
+    // Four samples, each a disc in its own corner: a prior trained on another sample's output would sit in the wrong corner.
+    const corners = [[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]] as const;
+    const truths = corners.map(([cx, cy]) => {
+      const t = new Uint8Array(size * size);
+      for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) t[y * size + x] = Math.hypot((2 * x + 1) / size - 1 - cx, (2 * y + 1) / size - 1 - cy) < 0.35 ? 1 : 0;
+      return t;
+    });
+    const sample = (i: number) => {
+      const xs = new Float32Array(size * size * 3);
+      truths[i]!.forEach((v, p) => { xs[3 * p] = v; xs[3 * p + 1] = ((p % size) * 2 + 1) / size - 1; xs[3 * p + 2] = (Math.floor(p / size) * 2 + 1) / size - 1; });
+      return { id: `c${i}`, xs: tf.tensor3d(xs, [size, size, 3]), ys: tf.tensor3d(Float32Array.from(truths[i]!), [size, size, 1]) };
+    };
+    const model = fcn(size, size);
+    const store = new MemoryPriorStore();
+    const hook = new ImplicitPriorCallback(model, { kind: 'convex', width: 16, depth: 2 }, { beta: 1, store, warmupSteps: 4, priorLearningRate: 0.05, priorStepsPerVisit: 10 });
+    model.compile({ optimizer: tf.train.adam(0.02), loss: hook.loss });
+    const data = tf.data.array([0, 1, 2, 3].map(sample));
+    await model.fitDataset(hook.wrap(data).shuffle(4, 'seed').batch(2), { epochs: 20, verbose: 0, callbacks: [hook] });
+    const prior = createPrior({ kind: 'convex', width: 16, depth: 2 }, { seed: 0 });
+    for (let i = 0; i < 4; i++) {
+      writeWeights(prior, (await store.load(`c${i}`))!.weights, `c${i}`);
+      const mask = evaluateMask(prior, size, size);
+      const own = iou(mask, truths[i]!);
+      expect(own).toBeGreaterThan(0.6);
+      for (let j = 0; j < 4; j++) if (j !== i) expect(iou(mask, truths[j]!)).toBeLessThan(own);
+    }
+    prior.dispose();
+    // Samples dropped after wrap (a filter on the wrapped data) are never trained, so their priors are never touched either.
+    const filtered = new ImplicitPriorCallback(model, { kind: 'convex', width: 16, depth: 2 }, { beta: 1, store: new MemoryPriorStore(), warmupSteps: 0 });
+    model.compile({ optimizer: tf.train.adam(0.02), loss: filtered.loss });
+    const left = (e: { xs: tf.Tensor3D }) => tf.tidy(() => tf.sum(tf.mul(tf.slice(e.xs, [0, 0, 0], [-1, -1, 1]), tf.slice(e.xs, [0, 0, 1], [-1, -1, 1]))).dataSync()[0]! < 0);
+    await model.fitDataset(filtered.wrap(tf.data.array([0, 1, 2, 3].map(sample))).filter(left).batch(2), { epochs: 3, verbose: 0, callbacks: [filtered] });
+    expect((await filtered.priors.store.ids()).sort()).toEqual(['c0', 'c2']);
+    // Batches from another hook's wrap carry tickets this hook never issued: an error that says what to do.
+    const other = new ImplicitPriorCallback(model, { kind: 'convex', width: 16, depth: 2 }, { beta: 1, warmupSteps: 0 });
+    const fresh = new ImplicitPriorCallback(model, { kind: 'convex', width: 16, depth: 2 }, { beta: 1, warmupSteps: 0 });
+    model.compile({ optimizer: tf.train.adam(0.02), loss: fresh.loss });
+    await expect(model.fitDataset(other.wrap(tf.data.array([0, 1].map(sample))).batch(2), { epochs: 1, verbose: 0, callbacks: [fresh] })).rejects.toThrow(/no wrapped sample waits for: train on hook.wrap\(samples\) of this hook/);
+    for (const h of [hook, filtered, other, fresh]) h.dispose();
+  }, 120_000);
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { InputError } from '../errors.js';
 import type { PriorConfigInput } from '../priors/prior_config.js';
 import { agreementPenalty, alphaValue, weightedBinaryCrossEntropy } from './joint_loss.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
@@ -9,6 +10,12 @@ import { JOINT_DEFAULTS, type ImplicitPriorOptions, type JointSample } from './i
 
 /** The trainer's options that apply to the hook (the net's optimiser and loss are the user's model.compile). */
 export type ImplicitPriorHookOptions = Pick<ImplicitPriorOptions, 'beta' | 'store' | 'alpha' | 'warmupSteps' | 'priorLearningRate' | 'priorStepsPerVisit' | 'priorPoints' | 'priorWeakLabels' | 'seed' | 'logDir' | 'imageEvery'>;
+
+/**
+ * Tickets ride in the packed labels as a constant channel: float32 holds integers up
+ * to 2^24 exactly, so tickets count modulo that (far more than can be in flight).
+ */
+const TICKETS = 2 ** 24;
 
 /** A wrapped sample waiting for its batch's end: what the prior update needs. */
 interface Queued {
@@ -37,8 +44,10 @@ interface StepValues {
  *   await model.fitDataset(hook.wrap(samples).batch(4), { epochs, callbacks: [hook] });
  *
  * `wrap` maps each sample {id, xs, ys, weights?} to {xs, ys'} where ys' stacks the weak
- * labels, their weights and the sample's prior map (loaded from the store, or started
- * from the net's output) on the channel axis; `loss` is the weak loss plus
+ * labels, their weights, the sample's prior map (loaded from the store, or started
+ * from the net's output) and its ticket (a constant channel naming the sample) on the
+ * channel axis, so each sample's id travels with its batch: a dataset shuffled or
+ * batched after `wrap` still updates every sample's own prior. `loss` is the weak loss plus
  * beta * alpha * MSE(output, prior map) read from ys'; after each batch the callback
  * updates those samples' priors towards the net's new output (and the weak labels) and
  * saves them. It adds weak_loss, prior_loss, alpha, agreement_iou and agreement_mse to
@@ -48,8 +57,11 @@ interface StepValues {
 export class ImplicitPriorCallback extends tf.Callback {
   readonly priors: PerSamplePriors;
   private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorHookOptions;
-  /** Samples wrapped but not yet updated, in dataset order (a batch takes the first `size`). */
-  private readonly queue: Queued[] = [];
+  /** Samples wrapped but not yet updated, by ticket. */
+  private readonly pending = new Map<number, Queued>();
+  private nextTicket = 0;
+  /** The tickets of the batch the loss last saw, in batch order. */
+  private batchTickets: number[] | null = null;
   private readonly logger: JointLogger | null;
   private steps = 0;
   private measured: StepValues | null = null;
@@ -73,16 +85,21 @@ export class ImplicitPriorCallback extends tf.Callback {
       const [height, width] = s.ys.shape;
       const [state] = await this.priors.states([s.id], () => [tf.tidy(() => (this.net.predict(tf.expandDims(s.xs, 0)) as tf.Tensor).dataSync() as Float32Array)], height, width);
       const map = this.priors.probabilityMaps([state!], height, width);
-      this.queue.push({ id: s.id, xs: tf.keep(s.xs.clone()), ys: tf.keep(s.ys.clone()), weights: s.weights ? tf.keep(s.weights.clone()) : null, state: state! });
-      const ys = tf.tidy(() => tf.concat([s.ys, s.weights ?? tf.onesLike(s.ys), tf.reshape(map, [height, width, 1])], 2) as tf.Tensor3D);
+      const ticket = this.nextTicket;
+      if (this.pending.has(ticket)) throw new InputError(`sample ${JSON.stringify(s.id)}: ${TICKETS} wrapped samples are waiting for their batches; batch the wrapped dataset and train on it`);
+      this.nextTicket = (ticket + 1) % TICKETS;
+      this.pending.set(ticket, { id: s.id, xs: tf.keep(s.xs.clone()), ys: tf.keep(s.ys.clone()), weights: s.weights ? tf.keep(s.weights.clone()) : null, state: state! });
+      const ys = tf.tidy(() => tf.concat([s.ys, s.weights ?? tf.onesLike(s.ys), tf.reshape(map, [height, width, 1]), tf.fill([height, width, 1], ticket)], 2) as tf.Tensor3D);
       map.dispose();
       return { xs: s.xs, ys };
     });
   }
 
-  /** The loss to compile the model with: ys' = [labels, weights, prior map]. */
+  /** The loss to compile the model with: ys' = [labels, weights, prior map, ticket]. */
   readonly loss = (packed: tf.Tensor, output: tf.Tensor): tf.Scalar => tf.tidy(() => {
-    const [labels, weights, prior] = tf.split(packed, 3, -1);
+    const [labels, weights, prior, tickets] = tf.split(packed, 4, -1);
+    const [batch] = packed.shape as number[];
+    this.batchTickets = Array.from(tf.slice(tickets!, [0, 0, 0, 0], [batch!, 1, 1, 1]).dataSync(), Math.round);
     const weak = weightedBinaryCrossEntropy(labels!, output, weights);
     const mse = agreementPenalty(output, prior!);
     // alpha is a value, without gradient through it (eq. 17 soft clipping, 0 in the warm-up).
@@ -111,9 +128,15 @@ export class ImplicitPriorCallback extends tf.Callback {
   }
 
   override async onBatchEnd(_batch: number, logs?: tf.Logs): Promise<void> {
-    const size = (logs?.['size'] as number | undefined) ?? 1;
-    const done = this.queue.splice(0, size);
-    if (done.length === 0) return;
+    const tickets = this.batchTickets;
+    this.batchTickets = null;
+    if (!tickets) throw new InputError('ImplicitPriorCallback: the batch ended without its loss: compile the model with the hook\'s loss (model.compile({ loss: hook.loss, ... })) and train on hook.wrap(samples)');
+    const done = tickets.map((t) => {
+      const q = this.pending.get(t);
+      if (!q) throw new InputError(`ImplicitPriorCallback: a batch holds ticket ${t}, which no wrapped sample waits for: train on hook.wrap(samples) of this hook (batched or shuffled after wrap)`);
+      this.pending.delete(t);
+      return q;
+    });
     let priorLoss = NaN;
     try {
       if (!this.warmingUp) {
@@ -159,13 +182,23 @@ export class ImplicitPriorCallback extends tf.Callback {
     await this.logger?.epochEnd(epoch);
   }
 
-  /** Writes what is pending and closes the TensorBoard log (the callback can be reused without logging). */
+  /**
+   * Writes what is pending and closes the TensorBoard log (the callback can be reused
+   * without logging). Samples wrapped but never trained (dropped by a filter after
+   * `wrap`, or left in a prefetch buffer) are released.
+   */
   override async onTrainEnd(): Promise<void> {
+    this.releasePending();
     await this.logger?.close();
   }
 
+  private releasePending(): void {
+    for (const q of this.pending.values()) tf.dispose([q.xs, q.ys, ...(q.weights ? [q.weights] : [])]);
+    this.pending.clear();
+  }
+
   dispose(): void {
-    for (const q of this.queue.splice(0)) tf.dispose([q.xs, q.ys, ...(q.weights ? [q.weights] : [])]);
+    this.releasePending();
     if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
     this.measured = null;
     void this.logger?.close();
