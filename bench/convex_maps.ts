@@ -72,37 +72,26 @@ function randomShape(index: number, rng: () => number, cx: number, cy: number, r
   }
 }
 
+/** One box-filter pass of radius k along rows (step 1) or columns (step width) of a height x width image. */
+function boxPass(src: Float32Array, height: number, width: number, k: number, alongRows: boolean): Float32Array {
+  const out = new Float32Array(src.length);
+  const [lines, length] = alongRows ? [height, width] : [width, height];
+  const at = (line: number, pos: number) => (alongRows ? line * width + pos : pos * width + line);
+  for (let line = 0; line < lines; line++) {
+    for (let pos = 0; pos < length; pos++) {
+      let sum = 0;
+      let n = 0;
+      for (let d = Math.max(0, pos - k); d <= Math.min(length - 1, pos + k); d++, n++) sum += src[at(line, d)]!;
+      out[at(line, pos)] = sum / n;
+    }
+  }
+  return out;
+}
+
 /** Box blur of radius k (separable, twice: close to a Gaussian). */
 function blur(data: Float32Array, height: number, width: number, k: number): Float32Array {
-  if (k < 1) return data;
   let out = data;
-  for (let pass = 0; pass < 2; pass++) {
-    const tmp = new Float32Array(out.length);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        let s = 0;
-        let n = 0;
-        for (let d = -k; d <= k; d++) {
-          const xx = x + d;
-          if (xx >= 0 && xx < width) { s += out[y * width + xx]!; n++; }
-        }
-        tmp[y * width + x] = s / n;
-      }
-    }
-    const res = new Float32Array(out.length);
-    for (let x = 0; x < width; x++) {
-      for (let y = 0; y < height; y++) {
-        let s = 0;
-        let n = 0;
-        for (let d = -k; d <= k; d++) {
-          const yy = y + d;
-          if (yy >= 0 && yy < height) { s += tmp[yy * width + x]!; n++; }
-        }
-        res[y * width + x] = s / n;
-      }
-    }
-    out = res;
-  }
+  for (let pass = 0; pass < 2 && k >= 1; pass++) out = boxPass(boxPass(out, height, width, k, true), height, width, k, false);
   return out;
 }
 

@@ -1,23 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { iou } from '../src/metrics.js';
 import { movingDisc, occludedEllipse, planeInDepth } from '../src/synthetic.js';
+import { installed } from './hostile_helpers.js';
 
 const BIN = path.resolve('dist/src/cli/main.js');
 
-function installed(pkg: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-cli-'));
 const file = (name: string) => path.join(dir, name);
 const SIZE = 96;

@@ -1,11 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_UNPRIVILEGED, expectRefused, runCli, snapshot, type CliRun } from './hostile_helpers.js';
+import { AS_UNPRIVILEGED, installed, expectRefused, runCli, snapshot, type CliRun } from './hostile_helpers.js';
 
 /**
  * Hostile and careless batches (`fit --unaries-dir/--unaries-list --out-dir`): a bad flag
@@ -60,15 +59,6 @@ function refused(args: string[], message: RegExp, options: { env?: Record<string
   expect(snapshot(root)).toEqual(before);
   expect(r.peakMb).toBeLessThan(500);
   if (options.notCreated) expect(existsSync(options.notCreated)).toBe(false);
-}
-
-function installed(pkg: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the issue 13 defects, batches', () => {

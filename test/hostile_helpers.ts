@@ -1,6 +1,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { expect } from 'vitest';
 
@@ -9,6 +10,16 @@ export const BIN = path.resolve('dist/src/cli/main.js');
 
 /** Loaded before the CLI (`--import`): on exit, writes the process's peak RSS in KB (worker threads included) to $SHAPEPRIOR_TEST_RSS_FILE. */
 const RSS_HOOK = `data:text/javascript,import { writeFileSync } from 'node:fs'; process.on('exit', () => writeFileSync(process.env.SHAPEPRIOR_TEST_RSS_FILE, String(process.resourceUsage().maxRSS)));`;
+
+/** Whether an optional package (a native backend) is installed: tests of its absence skip where it is. */
+export function installed(pkg: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export interface CliRun {
   code: number | null;

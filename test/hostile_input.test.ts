@@ -1,12 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AS_UNPRIVILEGED, expectRefused, runCli, snapshot, type CliRun } from './hostile_helpers.js';
+import { AS_UNPRIVILEGED, installed, expectRefused, runCli, snapshot, type CliRun } from './hostile_helpers.js';
 
 /**
  * Hostile and careless input to `shapeprior fit` (one map; batches: hostile_batch.test.ts):
@@ -25,14 +24,6 @@ afterAll(() => {
 });
 
 const MEMORY_LIMIT_MB = 500;
-function installed(pkg: string): boolean {
-  try {
-    createRequire(import.meta.url).resolve(pkg);
-    return true;
-  } catch {
-    return false;
-  }
-}
 const cli = (...args: string[]): CliRun => runCli(args, { rssFile });
 
 /** A grey PNG of any declared size whose pixels are all zero: deflate shrinks 16000x16000 to ~250 KB. */

@@ -12,19 +12,10 @@ import { savePrior } from '../priors/persistence.js';
 import { runBatch, type BatchFlags } from './batch_run.js';
 import { checkSettings } from '../fit/fit_settings.js';
 import { fitWithSettings } from '../fit/fit_with_settings.js';
-import { fitOutputPlan, outFileAt } from './fit_output_plan.js';
+import { fitOutputPlan, outFileAt, type FitPathFlags } from './fit_output_plan.js';
 import { fitProgressBar } from './progress.js';
 
-export interface FitFlags extends BatchFlags {
-  unaries?: string;
-  frames?: string[];
-  frameTimes?: number[];
-  times?: number[];
-  depth?: string;
-  out?: string;
-  image?: string;
-  overlay?: string;
-  savePrior?: string;
+export interface FitFlags extends BatchFlags, FitPathFlags {
   backend?: BackendChoice;
   json?: boolean;
   maxPixels: number;
