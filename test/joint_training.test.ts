@@ -190,6 +190,17 @@ describe('joint training with per-sample priors (eq. 12)', () => {
     hook.dispose();
   }, 120_000);
 
+  it('the trainer and the callback check their options alike (one core)', () => {
+    const model = fcn(8, 8);
+    const wide = tf.model({ inputs: model.inputs, outputs: tf.layers.conv2d({ filters: 2, kernelSize: 1 }).apply(model.outputs[0]!) as tf.SymbolicTensor });
+    for (const make of [(m: tf.LayersModel, o: object) => withImplicitPrior(m, 'convex', o), (m: tf.LayersModel, o: object) => new ImplicitPriorCallback(m, 'convex', o)]) {
+      expect(() => make(model, { beta: -1 })).toThrow(/beta must be >= 0, got -1/);
+      expect(() => make(model, { alpha: -2 })).toThrow(/alpha must be a non-negative number or 'soft-clip', got -2/);
+      expect(() => make(model, { warmupSteps: 1.5 })).toThrow(/warmupSteps must be a non-negative integer, got 1.5/);
+      expect(() => make(wide, {})).toThrow(/the model must output \[batch, height, width, 1\] foreground probabilities, its output shape is \[null, 8, 8, 2\]/);
+    }
+  });
+
   it('the callback updates the priors of exactly the samples in each batch (wrapped data shuffled, filtered, batched) and names a batch it cannot place', async () => {
     const size = 16;
     // Four samples, each a disc in its own corner: a prior trained on another sample's output would sit in the wrong corner.

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
 import type { PriorConfigInput } from '../priors/prior_config.js';
-import { agreementPenalty, alphaValue, weightedBinaryCrossEntropy } from './joint_loss.js';
+import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
+import { JointCore, type JointPriorOptions } from './joint_core.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
-import { MemoryPriorStore } from './memory_prior_store.js';
-import { PerSamplePriors } from './per_sample_priors.js';
+import type { PerSamplePriors } from './per_sample_priors.js';
 import type { PriorState } from './prior_state.js';
-import { JOINT_DEFAULTS, type ImplicitPriorOptions, type JointSample } from './implicit_prior_trainer.js';
+import type { JointSample } from './implicit_prior_trainer.js';
 
-/** The trainer's options that apply to the hook (the net's optimiser and loss are the user's model.compile). */
-export type ImplicitPriorHookOptions = Pick<ImplicitPriorOptions, 'beta' | 'store' | 'alpha' | 'warmupSteps' | 'priorLearningRate' | 'priorStepsPerVisit' | 'priorPoints' | 'priorWeakLabels' | 'seed' | 'logDir' | 'imageEvery'>;
+/** The hook's options: the prior side's, as the trainer's (the net's optimiser and loss are the user's model.compile). */
+export type ImplicitPriorHookOptions = JointPriorOptions;
 
 /**
  * Tickets ride in the packed labels as a constant channel: float32 holds integers up
@@ -55,27 +55,32 @@ interface StepValues {
  * and the net/prior images to TensorBoard like the trainer.
  */
 export class ImplicitPriorCallback extends tf.Callback {
-  readonly priors: PerSamplePriors;
-  private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorHookOptions;
+  private readonly core: JointCore;
   /** Samples wrapped but not yet updated, by ticket. */
   private readonly pending = new Map<number, Queued>();
   private nextTicket = 0;
   /** The tickets of the batch the loss last saw, in batch order. */
   private batchTickets: number[] | null = null;
-  private readonly logger: JointLogger | null;
   private steps = 0;
   private measured: StepValues | null = null;
 
   constructor(private readonly net: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorHookOptions = {}) {
     super();
-    this.opts = { ...JOINT_DEFAULTS, ...options };
-    this.priors = new PerSamplePriors(prior, this.opts.store ?? new MemoryPriorStore(), { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
-    this.logger = this.opts.logDir ? new JointLogger(this.opts.logDir, this.opts.imageEvery) : null;
+    this.core = new JointCore(net, prior, options);
+  }
+
+  /** The working prior and the per-sample states (the store is `priors.store`). */
+  get priors(): PerSamplePriors {
+    return this.core.priors;
+  }
+
+  private get logger(): JointLogger | null {
+    return this.core.logger;
   }
 
   /** During the warm-up alpha is 0 and the priors neither act nor learn (nor get stored: they start after it, from a trained net). */
   private get warmingUp(): boolean {
-    return this.steps < this.opts.warmupSteps;
+    return this.core.warmingUp(this.steps);
   }
 
   /** The dataset for model.fitDataset (batch it afterwards). */
@@ -104,7 +109,7 @@ export class ImplicitPriorCallback extends tf.Callback {
     const mse = agreementPenalty(output, prior!);
     // alpha is a value, without gradient through it (eq. 17 soft clipping, 0 in the warm-up).
     const m = this.measure(weak, mse, output, prior!);
-    return tf.add(weak, tf.mul(this.opts.beta * m.alpha, mse)) as tf.Scalar;
+    return tf.add(weak, tf.mul(this.core.opts.beta * m.alpha, mse)) as tf.Scalar;
   });
 
   /** Reads the step's values, alpha included, for the loss and the logs (the loss runs once per batch, before the net's step). */
@@ -120,7 +125,7 @@ export class ImplicitPriorCallback extends tf.Callback {
     this.measured = {
       weak: w,
       mse: warm ? NaN : m,
-      alpha: alphaValue(this.opts.alpha, w, m, this.steps, this.opts.warmupSteps),
+      alpha: this.core.alpha(w, m, this.steps),
       iou: warm ? NaN : agreementIou(output, prior),
       image,
     };
@@ -142,14 +147,12 @@ export class ImplicitPriorCallback extends tf.Callback {
       if (!this.warmingUp) {
         const xs = tf.stack(done.map((d) => d.xs)) as tf.Tensor4D;
         const out = this.net.predict(xs) as tf.Tensor4D;
-        const weak = this.opts.priorWeakLabels ? {
-          labels: tf.stack(done.map((d) => d.ys)) as tf.Tensor4D,
-          ...(done.every((d) => d.weights) ? { weights: tf.stack(done.map((d) => d.weights!)) as tf.Tensor4D } : {}),
-        } : undefined;
+        const labels = tf.stack(done.map((d) => d.ys)) as tf.Tensor4D;
+        const weights = done.every((d) => d.weights) ? (tf.stack(done.map((d) => d.weights!)) as tf.Tensor4D) : undefined;
         try {
-          priorLoss = await this.priors.update(done.map((d) => d.id), done.map((d) => d.state), out, weak);
+          priorLoss = await this.core.updatePriors(done.map((d) => d.id), done.map((d) => d.state), out, labels, weights);
         } finally {
-          tf.dispose([xs, out, ...(weak ? [weak.labels, ...(weak.weights ? [weak.weights] : [])] : [])]);
+          tf.dispose([xs, out, labels, ...(weights ? [weights] : [])]);
         }
       }
     } finally {
@@ -202,6 +205,6 @@ export class ImplicitPriorCallback extends tf.Callback {
     if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
     this.measured = null;
     void this.logger?.close();
-    this.priors.dispose();
+    this.core.releasePriors();
   }
 }

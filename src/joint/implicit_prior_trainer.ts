@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { fitPrior } from '../fit/fit_prior.js';
 import { probabilityMap } from '../probability_map.js';
-import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from '../priors/prior_config.js';
-import { alphaValue, agreementPenalty, weightedBinaryCrossEntropy, type AlphaSchedule } from './joint_loss.js';
+import type { PriorConfig, PriorConfigInput } from '../priors/prior_config.js';
+import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
+import { JointCore, type JointPriorOptions } from './joint_core.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
 import { initialState, writeWeights } from './prior_parameters.js';
@@ -29,15 +30,8 @@ export interface JointSample {
  */
 export type JointData = tf.data.Dataset<tf.TensorContainer> | Iterable<JointSample> | AsyncIterable<JointSample>;
 
-export interface ImplicitPriorOptions {
-  /** Weight of the agreement penalty (eq. 12). */
-  beta?: number;
-  /** Where the per-sample priors live (default: a MemoryPriorStore). */
-  store?: PriorStore;
-  /** A fixed weight, or 'soft-clip' (eq. 17). Default 1. */
-  alpha?: AlphaSchedule;
-  /** Steps with alpha = 0 at the start (the net learns from the weak labels alone first). */
-  warmupSteps?: number;
+/** The trainer's options: the prior side's (JointPriorOptions) and the net's optimiser, loss and schedule. */
+export interface ImplicitPriorOptions extends JointPriorOptions {
   /** Net optimiser (default Adam 1e-3). */
   optimizer?: tf.Optimizer;
   /**
@@ -50,25 +44,6 @@ export interface ImplicitPriorOptions {
   loss?: (labels: tf.Tensor, output: tf.Tensor, weights?: tf.Tensor) => tf.Scalar;
   /** A term added to the net's loss, from the model and the batch's input (e.g. the paper's gradient penalties, eq. 13). */
   netRegularizer?: (model: tf.LayersModel, xs: tf.Tensor4D) => tf.Scalar;
-  /** Per-sample prior: Adam learning rate, steps per visit, random pixels per step. */
-  priorLearningRate?: number;
-  priorStepsPerVisit?: number;
-  priorPoints?: number;
-  /**
-   * Also train each prior on the weak labels (BCE, the paper's scribble loss eq. 13),
-   * not only towards the net (default true). Measured on a 32x32 scribble case: without
-   * it net and prior shrink or grow together away from the labels.
-   */
-  priorWeakLabels?: boolean;
-  seed?: number;
-  /**
-   * TensorBoard log directory: every step's logs as scalars `batch_<key>` (loss,
-   * weak_loss, prior_loss, alpha, agreement_iou, agreement_mse), each epoch's means as
-   * `epoch_<key>`, and every `imageEvery` steps an image of the batch's first sample:
-   * red = the net's foreground probability, green = the prior's (yellow where they agree).
-   */
-  logDir?: string;
-  imageEvery?: number;
 }
 
 export interface JointFitOptions {
@@ -110,7 +85,7 @@ export interface JointStepLogs {
   [key: string]: number;
 }
 
-export const JOINT_DEFAULTS = { imageEvery: 50, beta: 1, alpha: 1 as AlphaSchedule, warmupSteps: 0, priorLearningRate: 1e-2, priorStepsPerVisit: 5, priorPoints: 4096, priorWeakLabels: true, seed: 0 };
+export { JOINT_DEFAULTS } from './joint_core.js';
 
 /**
  * Joint training of a segmentation net with per-sample implicit priors (eq. 12):
@@ -123,9 +98,9 @@ export const JOINT_DEFAULTS = { imageEvery: 50, beta: 1, alpha: 1 as AlphaSchedu
 export class ImplicitPriorTrainer {
   readonly store: PriorStore;
   readonly priorConfig: PriorConfig;
-  private perSample: PerSamplePriors | null = null;
+  private readonly core: JointCore<ImplicitPriorOptions>;
   private readonly optimizer: tf.Optimizer;
-  private readonly opts: typeof JOINT_DEFAULTS & ImplicitPriorOptions;
+  private readonly opts: JointCore<ImplicitPriorOptions>['opts'];
   /** Net steps taken (for the warm-up). */
   step = 0;
   /** Timings of the last trainStep (a new object each step). */
@@ -133,22 +108,17 @@ export class ImplicitPriorTrainer {
   private readonly logger: JointLogger | null;
 
   constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
-    this.opts = { ...JOINT_DEFAULTS, ...options };
-    if (!(this.opts.beta >= 0)) throw new ConfigError(`beta must be >= 0, got ${this.opts.beta}`);
-    if (this.opts.alpha !== 'soft-clip' && !(this.opts.alpha >= 0)) throw new ConfigError(`alpha must be a non-negative number or 'soft-clip', got ${JSON.stringify(this.opts.alpha)}`);
-    const out = model.outputs[0]!.shape;
-    if (out.length !== 4 || out[3] !== 1) throw new ConfigError(`the model must output [batch, height, width, 1] foreground probabilities, its output shape is [${out.join(', ')}]`);
-    this.store = this.opts.store ?? new MemoryPriorStore();
+    this.core = new JointCore(model, prior, options);
+    this.opts = this.core.opts;
+    this.store = this.core.store;
+    this.priorConfig = this.core.priorConfig;
+    this.logger = this.core.logger;
     this.optimizer = this.opts.optimizer ?? tf.train.adam(1e-3);
-    this.logger = this.opts.logDir ? new JointLogger(this.opts.logDir, this.opts.imageEvery) : null;
-    // Checked now, built on first use: a beta = 0 run (the baseline) never needs a prior.
-    this.priorConfig = resolvePriorConfig(prior);
   }
 
-  /** The working prior and its per-sample states (built on first use). */
+  /** The working prior and its per-sample states (built on first use: a beta = 0 run, the baseline, never needs one). */
   get priors(): PerSamplePriors {
-    this.perSample ??= new PerSamplePriors(this.priorConfig, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed });
-    return this.perSample;
+    return this.core.priors;
   }
 
   /**
@@ -194,7 +164,7 @@ export class ImplicitPriorTrainer {
       // starts after it, from a net that has learnt from the labels (not from random weights).
       // The same schedule with or without priors (beta = 0 is the baseline of a joint run).
       if (this.step === this.opts.warmupSteps && this.opts.learningRateAfterWarmup !== undefined) this.setNetLearningRate(this.opts.learningRateAfterWarmup);
-      if (this.step < this.opts.warmupSteps || this.opts.beta === 0) {
+      if (this.core.warmingUp(this.step) || this.opts.beta === 0) {
         const logs = await this.netOnlyStep(xs, ys, weights);
         timings.net = lap();
         return logs;
@@ -219,7 +189,7 @@ export class ImplicitPriorTrainer {
         const m = agreementPenalty(out, priorMaps);
         weak = w.dataSync()[0]!;
         mse = m.dataSync()[0]!;
-        alpha = alphaValue(this.opts.alpha, weak, mse, this.step, this.opts.warmupSteps);
+        alpha = this.core.alpha(weak, mse, this.step);
         const total = tf.add(w, tf.mul(this.opts.beta * alpha, m)) as tf.Scalar;
         return this.opts.netRegularizer ? tf.add(total, this.opts.netRegularizer(this.model, xs)) : total;
       }, true)!;
@@ -234,7 +204,7 @@ export class ImplicitPriorTrainer {
       priorMaps.dispose();
       timings.net = lap();
       // The priors follow the net (held fixed) and the weak labels (eq. 13); beta would only scale their step, which Adam undoes.
-      const priorLoss = await this.priors.update(ids, states, netOut, this.opts.priorWeakLabels ? { labels: ys, ...(weights ? { weights } : {}) } : undefined);
+      const priorLoss = await this.core.updatePriors(ids, states, netOut, ys, weights);
       const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: iou, agreement_mse: mse };
       timings.priorUpdate = lap();
       if (imageOfPrior && imageOfNet) {
@@ -361,14 +331,12 @@ export class ImplicitPriorTrainer {
   /** Frees the priors' tensors and closes the TensorBoard log. */
   async close(): Promise<void> {
     await this.logger?.close();
-    this.perSample?.dispose();
-    this.perSample = null;
+    this.core.releasePriors();
   }
 
   dispose(): void {
     void this.logger?.close();
-    this.perSample?.dispose();
-    this.perSample = null;
+    this.core.releasePriors();
   }
 }
 

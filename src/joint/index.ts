@@ -5,6 +5,7 @@ export { ENTRY_FORMAT, ENTRY_VERSION } from './entry_codec.js';
 export { FLOAT16_MAX, type StoreCompression, type StoredDtype } from './stored_dtype.js';
 export { withImplicitPrior, ImplicitPriorTrainer, JOINT_DEFAULTS, type JointSample, type JointData, type ImplicitPriorOptions, type JointFitOptions, type JointStepLogs, type JointStepTimings } from './implicit_prior_trainer.js';
 export { ImplicitPriorCallback, type ImplicitPriorHookOptions } from './implicit_prior_callback.js';
+export { JointCore, type JointPriorOptions } from './joint_core.js';
 export { PerSamplePriors, type PerSamplePriorOptions } from './per_sample_priors.js';
 export { weightedBinaryCrossEntropy, agreementPenalty, alphaValue, type AlphaSchedule } from './joint_loss.js';
 export { writeWeights, readWeights, initialState, weightKey } from './prior_parameters.js';
