@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../errors.js';
 import { fitCommand } from './fit_command.js';
+import { masksCommand } from './masks_command.js';
 
 /** Exit codes: 0 success, 1 internal error, 2 bad input (flags, files, values); shapeprior's errors carry theirs (src/errors.ts). */
 const EXIT_BAD_INPUT = 2;
@@ -28,7 +29,8 @@ const program = new Command('shapeprior')
   .version(packageVersion())
   .exitOverride()
   .configureOutput(output)
-  .addCommand(fitCommand().exitOverride().configureOutput(output));
+  .addCommand(fitCommand().exitOverride().configureOutput(output))
+  .addCommand(masksCommand().exitOverride().configureOutput(output));
 
 try {
   await program.parseAsync(process.argv);

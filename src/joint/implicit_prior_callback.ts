@@ -3,6 +3,7 @@ import { InputError } from '../errors.js';
 import type { PriorConfigInput } from '../priors/prior_config.js';
 import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
 import { JointCore, type JointPriorOptions } from './joint_core.js';
+import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
 import type { PerSamplePriors } from './per_sample_priors.js';
 import type { PriorState } from './prior_state.js';
@@ -72,6 +73,11 @@ export class ImplicitPriorCallback extends tf.Callback {
   /** The working prior and the per-sample states (the store is `priors.store`). */
   get priors(): PerSamplePriors {
     return this.core.priors;
+  }
+
+  /** Every stored prior's mask as a PNG in `outDir`, with summary.json (pseudo-labels; see exportPriorMasks). */
+  exportMasks(outDir: string, options: ExportMasksOptions): Promise<ExportedMasks> {
+    return this.core.exportMasks(outDir, options);
   }
 
   private get logger(): JointLogger | null {

@@ -4,6 +4,7 @@ import { probabilityMap } from '../probability_map.js';
 import type { PriorConfig, PriorConfigInput } from '../priors/prior_config.js';
 import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
 import { JointCore, type JointPriorOptions } from './joint_core.js';
+import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
 import { initialState, writeWeights } from './prior_parameters.js';
@@ -128,6 +129,14 @@ export class ImplicitPriorTrainer {
    */
   async priorMask(id: string, height: number, width: number): Promise<Uint8Array> {
     return evaluateMask(await this.loadedPrior(id), height, width);
+  }
+
+  /**
+   * Every stored prior's mask as an 8-bit PNG of the given size in `outDir`, with
+   * summary.json (id -> file): pseudo-labels for the next round of training.
+   */
+  exportMasks(outDir: string, options: ExportMasksOptions): Promise<ExportedMasks> {
+    return this.core.exportMasks(outDir, options);
   }
 
   /** Like priorMask, the prior's foreground probability sigma(-F) per pixel. */

@@ -9,3 +9,4 @@ export { JointCore, type JointPriorOptions } from './joint_core.js';
 export { PerSamplePriors, type PerSamplePriorOptions } from './per_sample_priors.js';
 export { weightedBinaryCrossEntropy, agreementPenalty, alphaValue, type AlphaSchedule } from './joint_loss.js';
 export { writeWeights, readWeights, initialState, weightKey } from './prior_parameters.js';
+export { exportPriorMasks, exportStoreMasks, maskFileName, PSEUDO_LABELS_FORMAT, PSEUDO_LABELS_VERSION, type ExportMasksOptions, type ExportedMasks } from './export_masks.js';

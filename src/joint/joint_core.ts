@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { ConfigError } from '../errors.js';
 import { resolvePriorConfig, type PriorConfig, type PriorConfigInput } from '../priors/prior_config.js';
+import { exportPriorMasks, type ExportedMasks, type ExportMasksOptions } from './export_masks.js';
 import { alphaValue, type AlphaSchedule } from './joint_loss.js';
 import { JointLogger } from './joint_logger.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
@@ -87,6 +88,11 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
    */
   updatePriors(ids: string[], states: PriorState[], netOutput: tf.Tensor4D, labels: tf.Tensor4D, weights?: tf.Tensor4D): Promise<number> {
     return this.priors.update(ids, states, netOutput, this.opts.priorWeakLabels ? { labels, ...(weights ? { weights } : {}) } : undefined);
+  }
+
+  /** Every stored prior's mask as a PNG in `outDir`, with summary.json (pseudo-labels; see exportPriorMasks). */
+  exportMasks(outDir: string, options: ExportMasksOptions): Promise<ExportedMasks> {
+    return exportPriorMasks(this.store, outDir, options);
   }
 
   /** Releases the working prior (its states stay in the store). */
