@@ -48,6 +48,13 @@ interface PolarShapeConfig {
   width: number;
   /** Knots of the piecewise-linear radial profile. */
   knots: number;
+  /**
+   * Weight of the penalty on the roughness of the radius along the rays (see
+   * RadialSmoothness): 0 lets the radius jump between neighbouring rays (spikes where
+   * the data is silent); larger keeps only lower angular frequencies. A loss term: the
+   * guarantee holds for every value.
+   */
+  smoothness: number;
 }
 
 /** Star-shaped about a learnable centre: the segment from the centre to any point of the set lies in it (eq. 3, Prop. 2.1). */
@@ -126,7 +133,7 @@ export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, 
 export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
   kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3,
 };
-const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8 };
+const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8, smoothness: 1e-4 };
 
 function positiveInt(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -166,7 +173,8 @@ function polarShape(c: Record<string, unknown>): PolarShapeConfig {
   positiveInt(cfg.width, 'width', 4096);
   positiveInt(cfg.knots, 'knots', 256);
   inputDimension(cfg.inputDim);
-  return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
+  nonNegative(cfg.smoothness, 'smoothness');
+  return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots, smoothness: cfg.smoothness };
 }
 
 /**
