@@ -3,7 +3,7 @@
  *  [--maps N] [--png DIR] [--json]`
  *
  * The polar kinds on generated maps of their own class (bench/polar_maps.ts; N maps per
- * family, default 24: 12 tuning, 12 held-out, half 128 px and half 256 px): per map the
+ * family, default 16: 8 tuning, 8 held-out, each shape in both halves, 128 and 256 px): per map the
  * IoU with the true shape of the prior's mask (fitted exactly as `shapeprior fit` does,
  * rotation with the true `--folds K`), of thresholding at 0.5 and of the geometric
  * post-processing baseline (bench/geometric_baseline.ts); the mask's perimeter over
@@ -139,7 +139,7 @@ export function polarBenchOptions(argv: string[], log: (line: string) => void): 
   if (!['tuning', 'heldout', 'both'].includes(half)) throw new RangeError(`--half must be tuning, heldout or both, got ${half}`);
   const kinds = (value('--kinds') ?? 'star,radial,mirror,rotation').split(',') as BaselineKind[];
   for (const k of kinds) if (!(k in FAMILY_OF)) throw new RangeError(`--kinds: unknown polar kind ${k} (star, radial, mirror, rotation)`);
-  const maps = Number(value('--maps') ?? 24);
+  const maps = Number(value('--maps') ?? 16);
   if (!Number.isInteger(maps) || maps < 2) throw new RangeError(`--maps must be an integer >= 2, got ${value('--maps')}`);
   const png = value('--png');
   return { kinds, halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], mapsPerFamily: maps, log, ...(png ? { pngDir: png } : {}) };

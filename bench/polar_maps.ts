@@ -174,13 +174,15 @@ const ROTATION_SHAPES: Record<string, (rng: Rng, k: number) => Inside> = {
   },
 };
 
-/** One map: `index` picks the shape family round-robin and seeds everything else. */
+/** One map: `index` picks the shape and the size (see below) and seeds everything else. */
 export function polarMap(family: PolarFamily, index: number): PolarMap {
   const rng = seedrandom(`polar-${family}-${index}`);
   const table = family === 'star' ? STAR_SHAPES : family === 'mirror' ? MIRROR_SHAPES : null;
   const names = Object.keys(table ?? ROTATION_SHAPES);
-  const shape = names[index % names.length]!;
-  const size = Math.floor(index / 2) % 2 === 0 ? 128 : 256;
+  // Maps 2j (tuning) and 2j + 1 (held-out) share a shape family, not its parameters;
+  // the first 2n maps are 128 px, the next 2n 256 px, and so on.
+  const shape = names[Math.floor(index / 2) % names.length]!;
+  const size = Math.floor(index / (2 * names.length)) % 2 === 0 ? 128 : 256;
   const folds = family === 'rotation' ? 3 + Math.floor(rng() * 6) : undefined;
   const local = table ? table[shape]!(rng) : ROTATION_SHAPES[shape]!(rng, folds!);
   // Placement: scale, rotation (mirror: the axis direction), offset.
