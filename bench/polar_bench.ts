@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --polar [--half tuning|heldout|both] [--kinds star,radial,mirror,rotation]
- *  [--maps N] [--png DIR] [--json]`
+ *  [--maps N] [--only NAME,...] [--smoothness X] [--png DIR] [--json]`
  *
  * The polar kinds on generated maps of their own class (bench/polar_maps.ts; N maps per
  * family, default 16: 8 tuning, 8 held-out, each shape in both halves, 128 and 256 px): per map the
@@ -58,11 +58,13 @@ export interface PolarBenchOptions {
   log: (line: string) => void;
   /** Settings added to every fit (e.g. a smoothness or axis-start option being tuned). */
   extra?: Partial<FitSettings>;
+  /** Only the maps whose name contains one of these (`--only a,b`): to look again at a few maps. */
+  only?: string[];
 }
 
 export async function runPolarBench(o: PolarBenchOptions): Promise<{ maps: PolarMapResult[]; summary: PolarSummary[] }> {
   const families = [...new Set(o.kinds.map((k) => FAMILY_OF[k]))];
-  const maps = polarMaps(families, o.mapsPerFamily).filter((m) => o.halves.includes(m.half));
+  const maps = polarMaps(families, o.mapsPerFamily).filter((m) => o.halves.includes(m.half) && (!o.only || o.only.some((n) => m.name.includes(n))));
   const results: PolarMapResult[] = [];
   for (const kind of o.kinds) {
     for (const map of maps.filter((m) => m.family === FAMILY_OF[kind])) {
@@ -142,5 +144,12 @@ export function polarBenchOptions(argv: string[], log: (line: string) => void): 
   const maps = Number(value('--maps') ?? 16);
   if (!Number.isInteger(maps) || maps < 2) throw new RangeError(`--maps must be an integer >= 2, got ${value('--maps')}`);
   const png = value('--png');
-  return { kinds, halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], mapsPerFamily: maps, log, ...(png ? { pngDir: png } : {}) };
+  const only = value('--only');
+  const smoothness = value('--smoothness');
+  if (smoothness !== undefined && !(Number(smoothness) >= 0)) throw new RangeError(`--smoothness must be a number >= 0, got ${smoothness}`);
+  return {
+    kinds, halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], mapsPerFamily: maps, log,
+    ...(png ? { pngDir: png } : {}), ...(only ? { only: only.split(',') } : {}),
+    ...(smoothness !== undefined ? { extra: { smoothness: Number(smoothness) } } : {}),
+  };
 }
