@@ -68,6 +68,19 @@ describe('the one object a polar prior is fitted to', () => {
     expect(iou(thresholdMap(focusOnObject(map) as ProbabilityMap), truth)).toBeGreaterThan(0.95);
   });
 
+  it('does not let the calibration read a hazy background as object', () => {
+    // A faint object (0.6) and a large haze (0.4) far from it: the calibrated midpoint
+    // (~0.33) lifts the haze over 0.5, and on the calibrated map the haze is the
+    // largest region; an object grown over 2x is rejected and the haze stays background.
+    const object = disc(40, 64, 20);
+    const { map, truth } = drawn((x, y) => (object(x, y) ? 0.6 : x >= 80 ? 0.4 : 0.05), object);
+    const focused = thresholdMap(focusOnObject(map) as ProbabilityMap);
+    let haze = 0;
+    for (let i = 0; i < focused.length; i++) if (focused[i] && i % SIZE >= 80) haze++;
+    expect(haze).toBe(0);
+    expect(iou(focused, truth)).toBeGreaterThan(0.95);
+  });
+
   it('leaves a map whose levels already meet at 0.5 as it is', () => {
     const object = disc(64, 64, 30);
     const { map } = drawn((x, y) => (object(x, y) ? 0.9 : 0.1), object);

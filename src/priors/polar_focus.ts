@@ -112,6 +112,11 @@ function chessboardDistance(mask: Uint8Array, height: number, width: number, lim
   return distance;
 }
 
+/** See focusOnObject: the object found on the calibrated map may be at most this many times the first. */
+const MAX_GROWTH = 2;
+
+const count = (mask: Uint8Array) => mask.reduce((n, v) => n + v, 0);
+
 function closeRadius(map: ProbabilityMap): number {
   return Math.max(1, Math.round(CLOSE_FRACTION * Math.max(map.height, map.width)));
 }
@@ -128,7 +133,10 @@ export function focusOnObject(data: LikelihoodData): LikelihoodData {
   const first = objectRegions(data);
   if (!first.object.includes(1)) return data;
   const map = calibrateLevels(data, first.object);
-  const { object, other } = map === data ? first : objectRegions(map);
+  // The remapped map may show dimmed parts of the object; if the object it shows is more
+  // than MAX_GROWTH times as large, the remapping is reading background as object.
+  const again = map === data ? first : objectRegions(map);
+  const { object, other } = count(again.object) <= MAX_GROWTH * count(first.object) ? again : first;
   if (!object.includes(1)) return data;
   const near = boxBlur(Float32Array.from(object), map.height, map.width, 2 * closeRadius(map));
   // Other foreground near the object (a clutter blob next to it) is background too, or
