@@ -21,6 +21,9 @@
  *  7. the disk prior store at 100,000 entries (bench/store_scale.ts): fill time, size,
  *     median and p99 of save and load (cached and not). `--store-only`; `--store-entries N`
  *     for another size (the 100,000-entry store takes ~40 GB of temporary disk space).
+ *  8. `--polar`: only the polar kinds' benchmark (bench/polar_bench.ts): star, radial, mirror
+ *     and rotation priors on generated maps of their class, against thresholding and a
+ *     geometric post-processing baseline, on a tuning half and a held-out half.
  *  9. `--speed`: only the convex fit's cost and quality (bench/convex_speed.ts): the whole
  *     CLI call on generated convex maps of 128-1024 px, clean and cluttered, against the
  *     fit as it was before (3x130 net, 3000 cells); `--sizes`, `--per-size`, `--half`,
@@ -35,6 +38,7 @@ import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
 import { benchBatchSpeed, type BatchSpeed } from './batch_speed.js';
 import { benchConvexSpeed, summariseConvexSpeed } from './convex_speed.js';
+import { polarBenchOptions, printPolarSummary, runPolarBench } from './polar_bench.js';
 import { benchStoreScale, type StoreScaleResult } from './store_scale.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
 import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_finetune.js';
@@ -112,6 +116,13 @@ async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | nu
 
 const backend = await initBackend();
 log(`backend: ${backend.description}`);
+if (args.has('--polar')) {
+  // The polar kinds' benchmark alone (bench/polar_bench.ts).
+  const polar = await runPolarBench(polarBenchOptions(process.argv.slice(2), log));
+  if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, ...polar }, null, 2)}\n`);
+  else printPolarSummary(polar.summary);
+  process.exit(0);
+}
 if (args.has('--speed')) {
   const flag = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
   const half = flag('--half');

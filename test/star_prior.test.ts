@@ -9,6 +9,8 @@ import { resolvePriorConfig, type RadialPriorConfig, type StarPriorConfig } from
 import { buildStarNet, StarPrior } from '../src/priors/star_prior.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { occludedStar } from '../src/synthetic.js';
+import { maskPerimeter } from '../bench/geometric_baseline.js';
+import { polarMap } from '../bench/polar_maps.js';
 import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
 
 const starConfig = resolvePriorConfig('star') as StarPriorConfig;
@@ -87,6 +89,18 @@ describe('star-shaped and radially convex priors', () => {
     expect(results['radial']!).toBeGreaterThanOrEqual(thresholded + 0.05);
     // A starfish is not convex: the right prior must beat the wrong one.
     expect(results['star']!).toBeGreaterThan(results['convex']! + 0.1);
+  });
+
+  it('on a held-out benchmark map (lobed blob, occluders, clutter): beats thresholding, no spikes', async () => {
+    const map = polarMap('star', 1);
+    const prior = createPrior('star', { seed: 0 });
+    const fit = await fitPrior(prior, map.unaries, { seed: 0 });
+    const mask = evaluateMask(prior, map.size, map.size);
+    expect(fit.certificate.passed).toBe(true);
+    expect(iou(mask, map.truth)).toBeGreaterThanOrEqual(iou(thresholdMap(map.unaries), map.truth) + 0.1);
+    // Spikes along rays (towards clutter or empty background) would multiply the perimeter.
+    expect(maskPerimeter(mask, map.size, map.size) / maskPerimeter(map.truth, map.size, map.size)).toBeLessThanOrEqual(1.3);
+    prior.dispose();
   });
 
   it('round-trips through savePrior / loadPrior with identical scores', async () => {

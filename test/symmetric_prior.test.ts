@@ -10,6 +10,9 @@ import { resolvePriorConfig, type MirrorPriorConfig, type RotationPriorConfig } 
 import { SymmetricPrior } from '../src/priors/symmetric_prior.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { occludedStar } from '../src/synthetic.js';
+import { maskPerimeter } from '../bench/geometric_baseline.js';
+import { polarMap } from '../bench/polar_maps.js';
+import { fitWithSettings } from '../src/fit/fit_with_settings.js';
 import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
 
 const mirror = resolvePriorConfig('mirror') as MirrorPriorConfig;
@@ -73,6 +76,16 @@ describe('mirror and rotation symmetric priors', () => {
     expect(Object.keys(best.lossByFolds).map(Number)).toEqual([3, 4, 5, 6]);
     expect(best.lossByFolds[5]!).toBeLessThan(Math.min(best.lossByFolds[3]!, best.lossByFolds[4]!, best.lossByFolds[6]!));
     best.prior.dispose();
+  });
+
+  it('find the axis of a held-out benchmark arrow (along the shaft, not across it): beat thresholding, no spikes', async () => {
+    const map = polarMap('mirror', 1);
+    const fit = await fitWithSettings({ prior: 'mirror', steps: 1000, sampling: 'cells', seed: 0 }, map.unaries, 2);
+    const mask = evaluateMask(fit.prior, map.size, map.size);
+    expect(fit.certificate.passed).toBe(true);
+    expect(iou(mask, map.truth)).toBeGreaterThanOrEqual(iou(thresholdMap(map.unaries), map.truth) + 0.1);
+    expect(maskPerimeter(mask, map.size, map.size) / maskPerimeter(map.truth, map.size, map.size)).toBeLessThanOrEqual(1.3);
+    fit.prior.dispose();
   });
 
   it('round-trip through savePrior / loadPrior with identical scores', async () => {

@@ -122,7 +122,8 @@ export { FIT_DEFAULTS, SAMPLING_DEFAULTS } from './fit_defaults.js';
  * path-connected prior) run them in turn, each with its own optimiser and its share
  * of maxSteps.
  */
-export async function fitPrior(prior: ImplicitPrior, data: LikelihoodData, options: FitOptions = {}): Promise<FitResult> {
+export async function fitPrior(prior: ImplicitPrior, given: LikelihoodData, options: FitOptions = {}): Promise<FitResult> {
+  const data = prior.fitData?.(given) ?? given;
   const opts = { ...FIT_DEFAULTS, ...SAMPLING_DEFAULTS[options.sampling ?? FIT_DEFAULTS.sampling], ...options };
   validateFitOptions(opts);
   const dim = prior.model.inputs[0]!.shape[1];

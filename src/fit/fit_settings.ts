@@ -14,6 +14,10 @@ export interface FitSettings {
   flowDecay?: number;
   member?: PriorKind;
   objects?: number;
+  /** Polar kinds (star, radial, mirror, rotation): weight of the radius smoothness penalty. */
+  smoothness?: number;
+  /** Mirror: fits from this many candidate axes, keeps the best (default AXIS_STARTS). */
+  axisStarts?: number;
   steps: number;
   sampling: 'cells' | 'pixels';
   points?: number;
@@ -30,7 +34,7 @@ export interface KindSettingSpec {
   /** Who the "does not apply" message names (several flags that go together). */
   mention?: string;
   /** The config field it sets on a prior of a kind that takes it; undefined: not a config field (the union's own). */
-  configField?: 'folds' | 'sparsity' | 'flowDecay';
+  configField?: 'folds' | 'sparsity' | 'smoothness' | 'flowDecay';
   /** It also applies to a union whose members take it (set on each member's config). */
   forUnionMembers: boolean;
   integer: boolean;
@@ -46,6 +50,8 @@ export interface KindSettingSpec {
 export const KIND_SETTINGS: { readonly [S in KindSetting]: KindSettingSpec } = {
   folds: { flag: '--folds', field: 'folds', label: 'folds', configField: 'folds', forUnionMembers: false, integer: true, min: 2, max: 64 },
   sparsity: { flag: '--sparsity', field: 'sparsity', label: 'sparsity', configField: 'sparsity', forUnionMembers: false, integer: false, min: 0, max: 1e6 },
+  smoothness: { flag: '--smoothness', field: 'smoothness', label: 'smoothness', configField: 'smoothness', forUnionMembers: false, integer: false, min: 0, max: 1e6 },
+  axisStarts: { flag: '--axis-starts', field: 'axis-starts', label: 'axis starts', forUnionMembers: false, integer: true, min: 1, max: 16 },
   flowDecay: { flag: '--flow-decay', field: 'flow-decay', label: 'flow decay', configField: 'flowDecay', forUnionMembers: true, integer: false, min: 0, max: 1e6 },
   member: { flag: '--member', field: 'member', label: 'member kind', mention: '--member and --objects', forUnionMembers: false, integer: false, min: 0, max: 0 },
   objects: { flag: '--objects', field: 'objects', label: 'objects', mention: '--member and --objects', configField: undefined, forUnionMembers: false, integer: true, min: 1, max: 64 },

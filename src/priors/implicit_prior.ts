@@ -60,6 +60,12 @@ export interface ImplicitPrior {
    */
   initializeFromData?(data: LikelihoodData, seed?: number): void;
   /**
+   * Optional: the data this prior is fitted to, derived from the given data (the polar
+   * priors read foreground far from their one object as background). fitPrior fits
+   * to it, initialises from it, and certifies on its frame.
+   */
+  fitData?(data: LikelihoodData): LikelihoodData;
+  /**
    * How a fit trains this prior, stage after stage (the path-connected prior's: the
    * convex net alone, then everything). Without it a fit is one stage: every
    * trainable weight, Adam.

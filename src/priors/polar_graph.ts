@@ -5,6 +5,7 @@ import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { RadialProfile } from '../../layers/radial_profile.js';
 import { ConfigError } from '../errors.js';
+import type { PolarHead } from './radial_smoothness.js';
 
 export interface PolarGraphOptions {
   /** Prefix of every layer name (several nets can share one model). */
@@ -54,4 +55,15 @@ export function polarCentre(frame: AffineNormalization, polar: PolarCoordinates,
   const zn = frame.fromInput([0, 0, z])[2]!;
   const [x, y] = frame.toInput([...polar.centreValue(zn), zn]);
   return [x!, y!];
+}
+
+/** The layers of a polar prior's model after its polar coordinates (named as polarGraph names them), for the smoothness penalty. */
+export function polarHead(model: tf.LayersModel, o: { prefix: string; features: string; netName: string; depth: number; inputDim: 2 | 3 }): PolarHead {
+  return {
+    features: model.getLayer(`${o.prefix}${o.features}`),
+    hidden: Array.from({ length: o.depth }, (_, i) => model.getLayer(`${o.prefix}${o.netName}_${i}`)),
+    profile: model.getLayer(`${o.prefix}profile`),
+    saturation: model.getLayer(`${o.prefix}saturation`),
+    polarColumns: o.inputDim === 3 ? 4 : 3,
+  };
 }

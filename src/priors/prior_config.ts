@@ -49,6 +49,13 @@ interface PolarShapeConfig {
   width: number;
   /** Knots of the piecewise-linear radial profile. */
   knots: number;
+  /**
+   * Weight of the penalty on the roughness of the radius along the rays (see
+   * RadialSmoothness): 0 lets the radius jump between neighbouring rays (spikes where
+   * the data is silent); larger keeps only lower angular frequencies. A loss term: the
+   * guarantee holds for every value.
+   */
+  smoothness: number;
 }
 
 /** Star-shaped about a learnable centre: the segment from the centre to any point of the set lies in it (eq. 3, Prop. 2.1). */
@@ -125,7 +132,7 @@ export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, 
 export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
   kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3,
 };
-const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8 };
+const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8, smoothness: 1e-4 };
 
 function positiveInt(value: unknown, name: string, max: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
@@ -165,7 +172,8 @@ function polarShape(c: Record<string, unknown>): PolarShapeConfig {
   positiveInt(cfg.width, 'width', 4096);
   positiveInt(cfg.knots, 'knots', 256);
   inputDimension(cfg.inputDim);
-  return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots };
+  nonNegative(cfg.smoothness, 'smoothness');
+  return { inputDim: cfg.inputDim, harmonics: cfg.harmonics, depth: cfg.depth, width: cfg.width, knots: cfg.knots, smoothness: cfg.smoothness };
 }
 
 /** The config type of one kind. */
@@ -175,7 +183,7 @@ export type ConfigOf<K extends PriorKind> = Extract<PriorConfig, { kind: K }>;
  * The kind-specific fit settings (CLI flags, fields of the page). Which kinds take which
  * is part of each kind's description below; the flags themselves are in src/fit/fit_settings.ts.
  */
-export type KindSetting = 'folds' | 'sparsity' | 'flowDecay' | 'member' | 'objects';
+export type KindSetting = 'folds' | 'sparsity' | 'smoothness' | 'axisStarts' | 'flowDecay' | 'member' | 'objects';
 
 /**
  * What shapeprior knows about a kind without building a network (no tfjs: the page
@@ -194,19 +202,19 @@ export interface PriorKindInfo<K extends PriorKind> {
   resolve(raw: Record<string, unknown>): ConfigOf<K>;
 }
 
-function polarKind<K extends 'star' | 'radial' | 'mirror'>(kind: K, label: string): PriorKindInfo<K> {
-  return { label, settings: [], resolve: (c) => ({ kind, ...polarShape(c) }) as ConfigOf<K> };
+function polarKind<K extends 'star' | 'radial' | 'mirror'>(kind: K, label: string, settings: readonly KindSetting[]): PriorKindInfo<K> {
+  return { label, settings, resolve: (c) => ({ kind, ...polarShape(c) }) as ConfigOf<K> };
 }
 
 /** Every kind, keyed by its name (a mapped type: a kind cannot be left out). */
 export const PRIOR_KIND_INFO: { readonly [K in PriorKind]: PriorKindInfo<K> } = {
   convex: { label: 'convex', settings: [], resolve: (c) => ({ kind: 'convex', ...convexNet({ ...DEFAULT_CONVEX, ...c }) }) },
-  star: polarKind('star', 'star-shaped'),
-  radial: polarKind('radial', 'radially convex'),
-  mirror: polarKind('mirror', 'mirror symmetric'),
+  star: polarKind('star', 'star-shaped', ['smoothness']),
+  radial: polarKind('radial', 'radially convex', ['smoothness']),
+  mirror: polarKind('mirror', 'mirror symmetric', ['smoothness', 'axisStarts']),
   rotation: {
     label: 'rotation symmetric',
-    settings: ['folds'],
+    settings: ['folds', 'smoothness'],
     resolve: (c) => {
       const folds = c['folds'] ?? 2;
       positiveInt(folds, 'folds', 64);

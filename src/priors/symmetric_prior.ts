@@ -4,11 +4,15 @@ import seedrandom from 'seedrandom';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
-import type { LikelihoodData } from '../slice_stack.js';
+import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
-import { polarCentre, polarGraph } from './polar_graph.js';
+import { polarCentre, polarGraph, polarHead } from './polar_graph.js';
+import { setPolarCentre } from './polar_centre.js';
+import { focusOnObject } from './polar_focus.js';
+import { mirrorAxes, rotationCentre } from './polar_start.js';
+import { RadialSmoothness } from './radial_smoothness.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 import { ConfigError } from '../errors.js';
 import { certificate, certifySamples } from './certificate.js';
@@ -46,13 +50,53 @@ export function symmetricGraph(coords: tf.SymbolicTensor, config: Config, seed?:
 const SYMMETRY_TOLERANCE = 1e-3;
 
 export class SymmetricPrior extends NetworkPrior<Config> {
+  /**
+   * Mirror: which of the map's candidate axes (best first, see mirrorAxes) the next
+   * initialisation starts from; fitBestAxis tries several.
+   */
+  axisStart = 0;
+  private smoothness: RadialSmoothness | null = null;
+  private readonly seed: number | undefined;
+
   constructor(config: Config, options: PriorOptions = {}) {
     super(config, options, (seed) => buildSymmetricNet(config, seed));
+    this.seed = options.seed;
   }
 
-  /** A similarity frame: a reflection or rotation about a point stays one in frame coordinates. */
+  /**
+   * A similarity frame: a reflection or rotation about a point stays one in frame
+   * coordinates. On a map (not a stack), mirror starts on the map's axis of rank
+   * `axisStart` (through a point deep inside), rotation on the centre of best k-fold
+   * overlap (see polar_start).
+   */
   initializeFromData(data: LikelihoodData): void {
     this.normaliseToMomentFrame(data, 'similarity');
+    if (isSliceStack(data)) return;
+    const polar = this.layer('polar') as PolarCoordinates;
+    if (this.config.kind === 'mirror') {
+      const axis = mirrorAxes(data, this.axisStart + 1)[this.axisStart];
+      if (!axis) return;
+      setPolarCentre(polar, this.fromFrame(axis.centre));
+      const angle = tf.tensor1d([axis.angle]);
+      this.layer('symmetry').setWeights([angle]);
+      angle.dispose();
+    } else {
+      const centre = rotationCentre(data, this.config.folds);
+      if (centre) setPolarCentre(polar, this.fromFrame(centre));
+    }
+  }
+
+  /** The map without foreground far from the object (see focusOnObject): one polar prior, one object. */
+  fitData(data: LikelihoodData): LikelihoodData {
+    return focusOnObject(data);
+  }
+
+  /** The roughness of the radius along the rays (config.smoothness; see RadialSmoothness). */
+  penalty(): tf.Scalar {
+    if (!(this.config.smoothness > 0)) return tf.scalar(0);
+    this.smoothness ??= new RadialSmoothness(
+      polarHead(this.model, { prefix: this.prefix, features: 'symmetry', netName: 'shape', depth: this.config.depth, inputDim: this.config.inputDim }), this.config.smoothness, this.seed);
+    return this.smoothness.penalty();
   }
 
   /** The symmetry centre in frame coordinates (3-D: of the slice at z). */
