@@ -2,8 +2,8 @@
  * The polar benchmark's geometric post-processing baseline: no learning, a fraction of
  * a second per map, and every mask in the prior's class too.
  *
- * 1. Foreground = the object the polar priors see (objectMask: the box-blurred map
- *    >= 0.5, gaps of occluding bars closed, its largest region and the pieces that join it).
+ * 1. Foreground = box-blurred map >= 0.5; keep its largest 4-connected region and every
+ *    region at least a quarter as large.
  * 2. About their centroid, the radius of each of 360 angular bins is the farthest kept
  *    pixel in it (empty bins interpolated from their neighbours): the radial hull.
  * 3. star / radial: that radius; mirror: averaged with its reflection about the axis
@@ -13,8 +13,8 @@
  *    mirror / k-fold symmetric where asked.
  */
 import { connectedComponents } from '../src/analysis/components.js';
+import { smoothedMap } from '../src/analysis/moment_frame.js';
 import type { ProbabilityMap } from '../src/probability_map.js';
-import { objectMask } from '../src/priors/polar_focus.js';
 
 const BINS = 360;
 
@@ -22,12 +22,12 @@ export type BaselineKind = 'star' | 'radial' | 'mirror' | 'rotation';
 
 export function geometricBaseline(map: ProbabilityMap, kind: BaselineKind, folds = 2): Uint8Array {
   const { height, width } = map;
-  // The same object the polar priors are fitted to (objectMask): a fair comparison, and
-  // stronger than the plain blurred threshold (pieces cut apart by bars stay in, far clutter out).
-  const fg = objectMask(map);
+  const smooth = smoothedMap(map);
+  const fg = new Uint8Array(smooth.length);
+  for (let i = 0; i < fg.length; i++) fg[i] = smooth[i]! >= 0.5 ? 1 : 0;
   const regions = connectedComponents(fg, height, width, 4);
   if (regions.length === 0) return new Uint8Array(fg.length);
-  const kept = regions;
+  const kept = regions.filter((r) => r.length >= 0.25 * regions[0]!.length);
   let cx = 0;
   let cy = 0;
   let n = 0;

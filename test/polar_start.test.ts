@@ -66,8 +66,7 @@ describe('polar starts from the map (held-out benchmark maps, no fit)', () => {
     for (let i = 0; i < map.truth.length; i++) {
       if (map.truth[i]) {
         object++;
-        // Kept: not read as background (the focus also recalibrates the levels, monotonically).
-        if (focused.data[i]! > 0 || map.unaries.data[i] === 0) objectKept++;
+        if (focused.data[i] === map.unaries.data[i]) objectKept++;
       } else if (Math.hypot(coords[2 * i]!, coords[2 * i + 1]!) > 0.95) {
         if (map.unaries.data[i]! >= 0.5) clutterBefore++;
         if (focused.data[i]! >= 0.5) clutterAfter++;
