@@ -1,8 +1,10 @@
+import { ConfigError } from '../errors.js';
 import type { LikelihoodData } from '../slice_stack.js';
 import { createPrior } from '../priors/create_prior.js';
 import type { MirrorPriorConfig } from '../priors/prior_config.js';
 import type { SymmetricPrior } from '../priors/symmetric_prior.js';
-import { fitPrior, type FitOptions, type FitResult } from './fit_prior.js';
+import { fitBestOf } from './fit_best_of.js';
+import type { FitOptions, FitResult } from './fit_prior.js';
 
 export interface AxisStartsResult extends FitResult {
   /** Final loss of the fit from each start (the map's axis candidates, best first). */
@@ -16,20 +18,12 @@ export interface AxisStartsResult extends FitResult {
  * rarely leaves; a second start from the next-best axis costs one more fit.
  */
 export async function fitBestAxis(data: LikelihoodData, config: Partial<MirrorPriorConfig>, starts: number, options: FitOptions & { seed?: number } = {}): Promise<AxisStartsResult> {
-  if (!Number.isInteger(starts) || starts < 1) throw new RangeError(`fitBestAxis: starts must be a positive integer, got ${starts}`);
-  let best: FitResult | null = null;
-  const lossByStart: number[] = [];
-  for (let start = 0; start < starts; start++) {
+  if (!Number.isInteger(starts) || starts < 1) throw new ConfigError(`fitBestAxis: starts must be a positive integer, got ${starts}`);
+  const start = (axisStart: number) => () => {
     const prior = createPrior({ ...config, kind: 'mirror' }, { seed: options.seed }) as SymmetricPrior;
-    prior.axisStart = start;
-    const fit = await fitPrior(prior, data, options);
-    lossByStart.push(fit.finalLoss);
-    if (!best || fit.finalLoss < best.finalLoss) {
-      best?.prior.dispose();
-      best = fit;
-    } else {
-      prior.dispose();
-    }
-  }
-  return { ...best!, lossByStart };
+    prior.axisStart = axisStart;
+    return prior;
+  };
+  const { best, losses } = await fitBestOf(Array.from({ length: starts }, (_, k) => start(k)), data, options);
+  return { ...best, lossByStart: losses };
 }

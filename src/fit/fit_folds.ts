@@ -1,7 +1,8 @@
 import type { LikelihoodData } from '../slice_stack.js';
 import { createPrior } from '../priors/create_prior.js';
 import type { RotationPriorConfig } from '../priors/prior_config.js';
-import { fitPrior, type FitOptions, type FitResult } from './fit_prior.js';
+import { fitBestOf } from './fit_best_of.js';
+import type { FitOptions, FitResult } from './fit_prior.js';
 import { ConfigError } from '../errors.js';
 
 export interface FoldsSearchResult extends FitResult {
@@ -21,18 +22,6 @@ export async function fitBestFolds(
 ): Promise<FoldsSearchResult> {
   const candidates = options.candidates ?? [2, 3, 4, 5, 6, 7, 8];
   if (candidates.length === 0) throw new ConfigError('fitBestFolds: no candidate fold counts');
-  let best: FitResult | null = null;
-  const lossByFolds: Record<number, number> = {};
-  for (const folds of candidates) {
-    const prior = createPrior({ ...config, kind: 'rotation', folds }, { seed: options.seed });
-    const fit = await fitPrior(prior, unaries, options);
-    lossByFolds[folds] = fit.finalLoss;
-    if (!best || fit.finalLoss < best.finalLoss) {
-      best?.prior.dispose();
-      best = fit;
-    } else {
-      prior.dispose();
-    }
-  }
-  return { ...best!, lossByFolds };
+  const { best, losses } = await fitBestOf(candidates.map((folds) => () => createPrior({ ...config, kind: 'rotation', folds }, { seed: options.seed })), unaries, options);
+  return { ...best, lossByFolds: Object.fromEntries(candidates.map((k, i) => [k, losses[i]!])) };
 }

@@ -1,17 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
-import { polarCentre, polarGraph, polarHead } from './polar_graph.js';
+import { graphModel, type PriorOptions } from './network_prior.js';
+import { PolarPrior } from './polar_prior.js';
+import { polarGraph } from './polar_graph.js';
 import { setPolarCentre } from './polar_centre.js';
-import { focusOnObject } from './polar_focus.js';
 import { starCentre } from './polar_start.js';
-import { RadialSmoothness } from './radial_smoothness.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 import { certificate, certifySamples } from './certificate.js';
 
@@ -36,13 +34,9 @@ export function starGraph(coords: tf.SymbolicTensor, config: Config, seed?: numb
 }
 
 /** No weight of these priors is constrained: the guarantee holds for every parameter value. */
-export class StarPrior extends NetworkPrior<Config> {
-  private smoothness: RadialSmoothness | null = null;
-  private readonly seed: number | undefined;
-
+export class StarPrior extends PolarPrior<Config> {
   constructor(config: Config, options: PriorOptions = {}) {
-    super(config, options, (seed) => buildStarNet(config, seed));
-    this.seed = options.seed;
+    super(config, options, (seed) => buildStarNet(config, seed), { features: 'harmonics', netName: 'direction' });
   }
 
   /**
@@ -54,25 +48,6 @@ export class StarPrior extends NetworkPrior<Config> {
     this.normaliseToMomentFrame(data, 'slice');
     const centre = isSliceStack(data) ? null : starCentre(data);
     if (centre) setPolarCentre(this.layer('polar') as PolarCoordinates, this.fromFrame(centre));
-  }
-
-  /** The map without foreground far from the object (see focusOnObject): one polar prior, one object. */
-  fitData(data: LikelihoodData): LikelihoodData {
-    return focusOnObject(data);
-  }
-
-  /** The roughness of the radius along the rays (config.smoothness; see RadialSmoothness). */
-  penalty(): tf.Scalar {
-    if (!(this.config.smoothness > 0)) return tf.scalar(0);
-    // Made on first use: a net loaded from disk has the same layers.
-    this.smoothness ??= new RadialSmoothness(
-      polarHead(this.model, { prefix: this.prefix, features: 'harmonics', netName: 'direction', depth: this.config.depth, inputDim: this.config.inputDim }), this.config.smoothness, this.seed);
-    return this.smoothness.penalty();
-  }
-
-  /** The polar centre in frame coordinates (3-D: of the slice at z). */
-  centre(z?: number): [number, number] {
-    return polarCentre(this.layer('frame') as AffineNormalization, this.layer('polar') as PolarCoordinates, z);
   }
 
   certify(options: CertifyOptions = {}): Certificate {

@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { AffineNormalization } from '../../layers/affine_normalization.js';
 import seedrandom from 'seedrandom';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
@@ -7,12 +6,11 @@ import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
-import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
-import { polarCentre, polarGraph, polarHead } from './polar_graph.js';
+import { graphModel, type PriorOptions } from './network_prior.js';
+import { PolarPrior } from './polar_prior.js';
+import { polarGraph } from './polar_graph.js';
 import { setPolarCentre } from './polar_centre.js';
-import { focusOnObject } from './polar_focus.js';
 import { mirrorAxes, rotationCentre } from './polar_start.js';
-import { RadialSmoothness } from './radial_smoothness.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 import { ConfigError } from '../errors.js';
 import { certificate, certifySamples } from './certificate.js';
@@ -49,18 +47,15 @@ export function symmetricGraph(coords: tf.SymbolicTensor, config: Config, seed?:
  */
 const SYMMETRY_TOLERANCE = 1e-3;
 
-export class SymmetricPrior extends NetworkPrior<Config> {
+export class SymmetricPrior extends PolarPrior<Config> {
   /**
    * Mirror: which of the map's candidate axes (best first, see mirrorAxes) the next
    * initialisation starts from; fitBestAxis tries several.
    */
   axisStart = 0;
-  private smoothness: RadialSmoothness | null = null;
-  private readonly seed: number | undefined;
 
   constructor(config: Config, options: PriorOptions = {}) {
-    super(config, options, (seed) => buildSymmetricNet(config, seed));
-    this.seed = options.seed;
+    super(config, options, (seed) => buildSymmetricNet(config, seed), { features: 'symmetry', netName: 'shape' });
   }
 
   /**
@@ -84,24 +79,6 @@ export class SymmetricPrior extends NetworkPrior<Config> {
       const centre = rotationCentre(data, this.config.folds);
       if (centre) setPolarCentre(polar, this.fromFrame(centre));
     }
-  }
-
-  /** The map without foreground far from the object (see focusOnObject): one polar prior, one object. */
-  fitData(data: LikelihoodData): LikelihoodData {
-    return focusOnObject(data);
-  }
-
-  /** The roughness of the radius along the rays (config.smoothness; see RadialSmoothness). */
-  penalty(): tf.Scalar {
-    if (!(this.config.smoothness > 0)) return tf.scalar(0);
-    this.smoothness ??= new RadialSmoothness(
-      polarHead(this.model, { prefix: this.prefix, features: 'symmetry', netName: 'shape', depth: this.config.depth, inputDim: this.config.inputDim }), this.config.smoothness, this.seed);
-    return this.smoothness.penalty();
-  }
-
-  /** The symmetry centre in frame coordinates (3-D: of the slice at z). */
-  centre(z?: number): [number, number] {
-    return polarCentre(this.layer('frame') as AffineNormalization, this.layer('polar') as PolarCoordinates, z);
   }
 
   /** Mirror: the axis direction (radians, frame coordinates); the similarity frame keeps angles. */
