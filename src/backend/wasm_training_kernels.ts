@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { ConfigError } from '../errors.js';
 
 /**
  * Kernels that training needs and tfjs-backend-wasm 4.x lacks, registered on top of
@@ -26,7 +27,7 @@ export function registerWasmTrainingKernels(): void {
       const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
       // Measured: the wasm Conv3DBackpropFilterV2 itself is wrong for strides > 1 (against the cpu backend), so only stride 1 is routed through it.
       if (sh !== 1 || sw !== 1) {
-        throw new Error(`training a conv2d with strides ${sh}x${sw} is not supported on the wasm backend (its filter gradient kernel is wrong for strides > 1); use strides 1 with pooling, or the cpu backend (SHAPEPRIOR_BACKEND=cpu) or tfjs-node`);
+        throw new ConfigError(`training a conv2d with strides ${sh}x${sw} is not supported on the wasm backend (its filter gradient kernel is wrong for strides > 1); use strides 1 with pooling, or the cpu backend (SHAPEPRIOR_BACKEND=cpu) or tfjs-node`);
       }
       const [b, h, w, c] = x.shape;
       const [db, dh, dw, dc] = dy.shape;

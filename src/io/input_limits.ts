@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { ConfigError, InputError } from '../errors.js';
 
 /**
  * Budgets that keep a small file or an allowed flag from asking for gigabytes. Measured
@@ -28,6 +28,6 @@ export function checkPixelCount(what: string, width: number, height: number, max
 /** Throws unless `maxPixels` is a usable budget (a positive integer up to the ceiling). */
 export function checkMaxPixels(maxPixels: number): void {
   if (!Number.isSafeInteger(maxPixels) || maxPixels < 1 || maxPixels > MAX_PIXELS_CEILING) {
-    throw new RangeError(`maxPixels must be an integer in [1, ${MAX_PIXELS_CEILING}], got ${maxPixels}`);
+    throw new ConfigError(`maxPixels must be an integer in [1, ${MAX_PIXELS_CEILING}], got ${maxPixels}`);
   }
 }

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
+import { probabilityOfScores } from './prior_probability.js';
 
 /** The layers of a polar prior after its polar coordinates, in order (see polarGraph). */
 export interface PolarHead {
@@ -18,8 +19,6 @@ const ANGLES = 64;
 const RADII = 28;
 /** Rays reach this far in normalised units (the object's moment disc is the unit disc): past the image corners. */
 const REACH = 3.5;
-/** Scores clipped as in the fit (see fit_prior's SCORE_CLIP). */
-const CLIP = 20;
 
 /**
  * Roughness of the radius along the rays of a polar prior, the smoothness penalty of
@@ -68,7 +67,7 @@ export class RadialSmoothness {
       let h = this.head.features.apply(polar) as tf.Tensor;
       for (const layer of this.head.hidden) h = layer.apply(h) as tf.Tensor;
       const g = this.head.saturation.apply(this.head.profile.apply([h, polar]) as tf.Tensor) as tf.Tensor;
-      const inside = tf.sigmoid(tf.neg(tf.clipByValue(g, -CLIP, CLIP)));
+      const inside = probabilityOfScores(g);
       const rho = tf.mul(tf.sum(tf.reshape(inside, [ANGLES, RADII]), 1), dr);
       const next = tf.concat([rho.slice(1), rho.slice(0, 1)]);
       const prev = tf.concat([rho.slice(ANGLES - 1), rho.slice(0, ANGLES - 1)]);

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { HistogramMessage, SummaryValueMessage } from './tfevents_schema.js';
 import { TFEventsWriter } from './tfevents_writer.js';
+import { ConfigError, InputError } from '../errors.js';
 
 /** Buckets of a histogram: TensorBoard re-bins to 30 for display, so more adds nothing. */
 const HISTOGRAM_BUCKETS = 30;
@@ -40,7 +41,7 @@ export class SummaryWriter {
   async image(tag: string, pixels: Uint8Array, width: number, height: number, step: number): Promise<void> {
     const channels = pixels.length / (width * height);
     if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || ![1, 3, 4].includes(channels)) {
-      throw new Error(`image '${tag}': ${pixels.length} bytes is not ${width}x${height} with 1, 3 or 4 channels`);
+      throw new InputError(`image '${tag}': ${pixels.length} bytes is not ${width}x${height} with 1, 3 or 4 channels`);
     }
     const raw = sharp(Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength), { raw: { width, height, channels: channels as 1 | 3 | 4 } });
     // Without 'b-w' sharp widens grey to sRGB, and the PNG would not match colorspace 1.
@@ -72,7 +73,7 @@ export class SummaryWriter {
   }
 
   private write(value: SummaryValueMessage, step: number): void {
-    if (!Number.isSafeInteger(step) || step < 0) throw new Error(`step must be a non-negative integer, got ${step}`);
+    if (!Number.isSafeInteger(step) || step < 0) throw new ConfigError(`step must be a non-negative integer, got ${step}`);
     this.events ??= new TFEventsWriter(this.logDir);
     this.events.writeEvent({ step, summary: { value: [value] } });
   }
