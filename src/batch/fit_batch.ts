@@ -8,7 +8,7 @@ import type { FitSettings } from '../fit/fit_settings.js';
 import { InputError } from '../errors.js';
 import { checkOutputPlan } from '../io/output_paths.js';
 import { checkBackendInstalled } from './backend_preflight.js';
-import { batchOutputPlan } from './batch_outputs.js';
+import { batchOutputPlan, maskFileOf, overlayFileOf, SUMMARY_FILE } from './batch_outputs.js';
 import { listInputs, shardOf, type BatchInput, type Shard } from './batch_inputs.js';
 import type { FitJob, FitJobResult } from './fit_job.js';
 import { runOnWorkers, WORKER_START_FAILED } from './worker_pool.js';
@@ -79,7 +79,7 @@ export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
   const created = await fs.mkdir(options.outDir, { recursive: true }).catch((err: Error) => {
     throw new InputError(`--out-dir ${options.outDir}: ${err.message}`);
   });
-  const summaryFile = path.join(options.outDir, 'summary.json');
+  const summaryFile = path.join(options.outDir, SUMMARY_FILE);
   const earlier = await readEarlierSummary(summaryFile);
 
   const results = new Map<string, FitJobResult>();
@@ -87,7 +87,7 @@ export async function fitBatch(options: BatchOptions): Promise<BatchSummary> {
   for (const input of inputs) {
     const job = jobOf(input, options.outDir, photos);
     if (typeof job === 'string') {
-      results.set(input.file, { input: input.file, mask: path.join(options.outDir, `${input.name}.png`), status: 'failed', error: job });
+      results.set(input.file, { input: input.file, mask: maskFileOf(options.outDir, input.name), status: 'failed', error: job });
     } else if (await isComplete(job)) {
       results.set(input.file, { ...(earlier.get(input.file) ?? { input: job.input, mask: job.mask, ...(job.overlay ? { overlay: job.overlay } : {}) }), status: 'skipped' });
     } else {
@@ -167,11 +167,11 @@ async function removeEmptyDirs(dir: string, created: string): Promise<void> {
 }
 
 function jobOf(input: BatchInput, outDir: string, photos: Map<string, string> | null): FitJob | string {
-  const job: FitJob = { input: input.file, mask: path.join(outDir, `${input.name}.png`) };
+  const job: FitJob = { input: input.file, mask: maskFileOf(outDir, input.name) };
   if (!photos) return job;
   const photo = photos.get(input.name);
   if (!photo) return `no photo named ${input.name}.jpg/.jpeg/.png in --image-dir for ${input.file}`;
-  return { ...job, photo, overlay: path.join(outDir, `${input.name}_overlay.png`) };
+  return { ...job, photo, overlay: overlayFileOf(outDir, input.name) };
 }
 
 /** The photos of --image-dir by name without extension. */

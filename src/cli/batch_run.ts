@@ -34,13 +34,9 @@ export async function runBatch(flags: BatchFlags & Record<string, unknown>): Pro
   if (flags.outDir === undefined) throw new InputError('a batch needs --out-dir <dir> for its masks and summary.json');
   checkSettings(flags);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
+  // parseBackendChoice throws an InputError naming SHAPEPRIOR_BACKEND for a bad value.
   const fromEnv = process.env['SHAPEPRIOR_BACKEND'];
-  let backend: BackendChoice | undefined;
-  try {
-    backend = flags.backend ?? (fromEnv ? parseBackendChoice(fromEnv, 'SHAPEPRIOR_BACKEND') : undefined);
-  } catch (err) {
-    throw new InputError((err as Error).message);
-  }
+  const backend: BackendChoice | undefined = flags.backend ?? (fromEnv ? parseBackendChoice(fromEnv, 'SHAPEPRIOR_BACKEND') : undefined);
   checkBackendInstalled(backend, flags.backend !== undefined ? '--backend' : 'SHAPEPRIOR_BACKEND');
   const settings: FitSettings = {
     prior: flags.prior, steps: flags.steps, sampling: flags.sampling, seed: flags.seed,
