@@ -23,6 +23,11 @@ export function outFileAt(out: string, t: number): string {
   return `${out.slice(0, out.length - ext.length)}_t${t}${ext}`;
 }
 
+/** With --frames, the times a mask is written for: --times, else the frames' times (--frame-times, else 0, 1, 2, ...). */
+export function maskTimes(flags: FitPathFlags): number[] {
+  return flags.times ?? flags.frameTimes ?? (flags.frames ?? []).map((_, i) => i);
+}
+
 /** The files tfjs's file:// save writes into --save-prior's directory. */
 const SAVED_PRIOR_FILES = ['model.json', 'weights.bin'];
 
@@ -34,7 +39,7 @@ const SAVED_PRIOR_FILES = ['model.json', 'weights.bin'];
 export function fitOutputPlan(flags: FitPathFlags & { out: string }): OutputPlan {
   const masks: NamedPath[] = [];
   if (flags.frames) {
-    const times = flags.times ?? flags.frameTimes ?? flags.frames.map((_, i) => i);
+    const times = maskTimes(flags);
     if (times.length > MAX_MASK_TIMES) throw new InputError(`--times asks for ${times.length} masks; at most ${MAX_MASK_TIMES} per fit`);
     for (const t of times) masks.push({ flag: '--out', file: outFileAt(flags.out, t) });
   } else {

@@ -1,18 +1,19 @@
 // What `shapeprior fit` does once its flags are parsed (loaded on use by fit_command.ts).
 import * as path from 'node:path';
-import { initBackend, type BackendChoice } from '../backend/backend.js';
+import type { BackendChoice } from '../backend/backend.js';
+import { initBackendOfFlag } from './backend_flag.js';
 import type { FitProgress } from '../fit/fit_prior.js';
 import { InputError } from '../errors.js';
 import { checkOutputPlan } from '../io/output_paths.js';
 import { probabilityToRgb, readDepth, readRgb, readUnaries, writeMask, writeOverlay } from '../io/images.js';
 import type { ProbabilityMap } from '../probability_map.js';
-import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData, type SliceStack } from '../slice_stack.js';
+import { framesAt, isSliceStack, liftedByDepth, type LikelihoodData } from '../slice_stack.js';
 import { evaluateMask } from '../priors/evaluate.js';
 import { savePrior } from '../priors/persistence.js';
 import { runBatch, type BatchFlags } from './batch_run.js';
 import { checkSettings } from '../fit/fit_settings.js';
 import { fitWithSettings } from '../fit/fit_with_settings.js';
-import { fitOutputPlan, outFileAt, type FitPathFlags } from './fit_output_plan.js';
+import { fitOutputPlan, maskTimes, outFileAt, type FitPathFlags } from './fit_output_plan.js';
 import { fitProgressBar } from './progress.js';
 
 export interface FitFlags extends BatchFlags, FitPathFlags {
@@ -73,13 +74,7 @@ export async function runFit(flags: FitFlags): Promise<void> {
   if (photo && (photo.width !== unaries.width || photo.height !== unaries.height)) {
     throw new InputError(`--image ${flags.image} is ${photo.width}x${photo.height} but ${label} is ${unaries.width}x${unaries.height}; they must be the same size`);
   }
-  let backend;
-  try {
-    backend = await initBackend(flags.backend);
-  } catch (err) {
-    // A bad SHAPEPRIOR_BACKEND names itself in the message; a failing --backend gets the flag's name.
-    throw new InputError(`${flags.backend ? '--backend: ' : ''}${(err as Error).message}`);
-  }
+  const backend = await initBackendOfFlag(flags.backend);
 
   checkSettings(flags);
   const inputDim = isSliceStack(data) ? 3 : 2;
@@ -91,8 +86,7 @@ export async function runFit(flags: FitFlags): Promise<void> {
   // One mask per requested time (frames), else one: of the map, or of the map's pixels at their depths.
   const outputs: Array<{ file: string; mask: Uint8Array; time?: number }> = [];
   if (flags.frames) {
-    const times = flags.times ?? (data as SliceStack).slices.map((sl) => sl.third as number);
-    for (const t of times) outputs.push({ file: outFileAt(out, t), mask: evaluateMask(prior, unaries.height, unaries.width, t), time: t });
+    for (const t of maskTimes(flags)) outputs.push({ file: outFileAt(out, t), mask: evaluateMask(prior, unaries.height, unaries.width, t), time: t });
   } else {
     const third = isSliceStack(data) ? data.slices[0]!.third : undefined;
     outputs.push({ file: out, mask: evaluateMask(prior, unaries.height, unaries.width, third) });

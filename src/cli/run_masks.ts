@@ -1,7 +1,7 @@
 // What `shapeprior masks` does once its flags are parsed (loaded on use by masks_command.ts).
 import { realpath } from 'node:fs/promises';
 import * as path from 'node:path';
-import { initBackend } from '../backend/backend.js';
+import { initBackendOfFlag } from './backend_flag.js';
 import { InputError } from '../errors.js';
 import { checkOutputDirectory } from '../io/output_paths.js';
 import { exportStoreMasks } from '../joint/export_masks.js';
@@ -15,11 +15,7 @@ export async function runMasks(flags: MasksFlags): Promise<void> {
   const out = path.resolve(flags.outDir);
   // Masks inside the store would be files the store does not know (and a later open might refuse the directory).
   if (out === store || out.startsWith(`${store}${path.sep}`)) throw new InputError(`--out-dir ${flags.outDir} is inside --store ${flags.store}: write the masks elsewhere`);
-  try {
-    await initBackend(flags.backend);
-  } catch (err) {
-    throw new InputError(`${flags.backend ? '--backend: ' : ''}${(err as Error).message}`);
-  }
+  await initBackendOfFlag(flags.backend);
   const summary = await exportStoreMasks(store, out, { ...flags.size, ...(flags.ids ? { ids: flags.ids } : {}) });
   if (flags.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else process.stdout.write(`${summary.masks.length} masks of ${flags.size.height}x${flags.size.width} written to ${flags.outDir} (summary.json lists them)\n`);
