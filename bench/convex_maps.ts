@@ -8,6 +8,7 @@
  * an even index form the tuning half, odd ones the held-out half.
  */
 import seedrandom from 'seedrandom';
+import { boxBlur } from '../src/analysis/moment_frame.js';
 import { gridCoordinates } from '../src/coordinates.js';
 import { probabilityMap } from '../src/probability_map.js';
 import type { SyntheticCase } from '../src/synthetic.js';
@@ -72,27 +73,9 @@ function randomShape(index: number, rng: () => number, cx: number, cy: number, r
   }
 }
 
-/** One box-filter pass of radius k along rows (step 1) or columns (step width) of a height x width image. */
-function boxPass(src: Float32Array, height: number, width: number, k: number, alongRows: boolean): Float32Array {
-  const out = new Float32Array(src.length);
-  const [lines, length] = alongRows ? [height, width] : [width, height];
-  const at = (line: number, pos: number) => (alongRows ? line * width + pos : pos * width + line);
-  for (let line = 0; line < lines; line++) {
-    for (let pos = 0; pos < length; pos++) {
-      let sum = 0;
-      let n = 0;
-      for (let d = Math.max(0, pos - k); d <= Math.min(length - 1, pos + k); d++, n++) sum += src[at(line, d)]!;
-      out[at(line, pos)] = sum / n;
-    }
-  }
-  return out;
-}
-
-/** Box blur of radius k (separable, twice: close to a Gaussian). */
+/** Box blur of radius k twice (close to a Gaussian). */
 function blur(data: Float32Array, height: number, width: number, k: number): Float32Array {
-  let out = data;
-  for (let pass = 0; pass < 2 && k >= 1; pass++) out = boxPass(boxPass(out, height, width, k, true), height, width, k, false);
-  return out;
+  return k < 1 ? data : boxBlur(boxBlur(data, height, width, k), height, width, k);
 }
 
 /** Smooth noise: coarse random grid, bilinearly upsampled, in [-1, 1]. */

@@ -39,6 +39,16 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
     return this.smoothness.penalty();
   }
 
+  /** Starts the polar centre at a frame point (a 3-D prior's drift with z is left as it is). */
+  protected startCentreAt(framePoint: number[]): void {
+    const polar = this.layer('polar') as PolarCoordinates;
+    const [, ...rest] = polar.getWeights();
+    const normalised = this.fromFrame(framePoint);
+    const value = tf.tensor1d([normalised[0]!, normalised[1]!]);
+    polar.setWeights([value, ...rest]);
+    value.dispose();
+  }
+
   /** The polar (symmetry) centre in frame coordinates (3-D: of the slice at z). */
   centre(z?: number): [number, number] {
     return polarCentre(this.layer('frame') as AffineNormalization, this.layer('polar') as PolarCoordinates, z);

@@ -1,14 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
-import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
-import { setPolarCentre } from './polar_centre.js';
 import { starCentre } from './polar_start.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 import { certificate, certifySamples } from './certificate.js';
@@ -47,7 +45,7 @@ export class StarPrior extends PolarPrior<Config> {
   initializeFromData(data: LikelihoodData): void {
     this.normaliseToMomentFrame(data, 'slice');
     const centre = isSliceStack(data) ? null : starCentre(data);
-    if (centre) setPolarCentre(this.layer('polar') as PolarCoordinates, this.fromFrame(centre));
+    if (centre) this.startCentreAt(centre);
   }
 
   certify(options: CertifyOptions = {}): Certificate {

@@ -2,14 +2,12 @@ import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
 import { AngularHarmonics } from '../../layers/angular_harmonics.js';
 import { MirrorHarmonics } from '../../layers/mirror_harmonics.js';
-import { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
-import { setPolarCentre } from './polar_centre.js';
 import { mirrorAxes, rotationCentre } from './polar_start.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 import { ConfigError } from '../errors.js';
@@ -67,17 +65,16 @@ export class SymmetricPrior extends PolarPrior<Config> {
   initializeFromData(data: LikelihoodData): void {
     this.normaliseToMomentFrame(data, 'similarity');
     if (isSliceStack(data)) return;
-    const polar = this.layer('polar') as PolarCoordinates;
     if (this.config.kind === 'mirror') {
       const axis = mirrorAxes(data, this.axisStart + 1)[this.axisStart];
       if (!axis) return;
-      setPolarCentre(polar, this.fromFrame(axis.centre));
+      this.startCentreAt(axis.centre);
       const angle = tf.tensor1d([axis.angle]);
       this.layer('symmetry').setWeights([angle]);
       angle.dispose();
     } else {
       const centre = rotationCentre(data, this.config.folds);
-      if (centre) setPolarCentre(polar, this.fromFrame(centre));
+      if (centre) this.startCentreAt(centre);
     }
   }
 

@@ -7,7 +7,7 @@ import { evaluateScores, sampleFramePoints } from './evaluate.js';
 import type { Certificate, CertifyOptions, ImplicitPrior, TrainingStage } from './implicit_prior.js';
 import { NetworkPrior, type PriorOptions } from './network_prior.js';
 import { memberGraph, priorOf } from './prior_registry.js';
-import type { MemberPriorConfig, UnionPriorConfig } from './prior_config.js';
+import type { UnionPriorConfig } from './prior_config.js';
 import { InputError } from '../errors.js';
 import { certificate, certifySamples } from './certificate.js';
 
