@@ -28,6 +28,9 @@
  *     CLI call on generated convex maps of 128-1024 px, clean and cluttered, against the
  *     fit as it was before (3x130 net, 3000 cells); `--sizes`, `--per-size`, `--half`,
  *     `--reference` (a long fit as yardstick).
+ * 10. `--pc`: only the path-connected prior's benchmark (bench/pc_bench.ts): C, U, S, banana,
+ *     spiral, hand and animal maps, against thresholding and, with `--reference`, the
+ *     authors' paper recipe on the same maps; `--half`, `--maps`, `--reference-results DIR`.
  * Prints a table, or one JSON object with --json.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -38,6 +41,7 @@ import * as tf from '@tensorflow/tfjs';
 import { repoRoot } from '../examples/photo_example.js';
 import { benchBatchSpeed, type BatchSpeed } from './batch_speed.js';
 import { benchConvexSpeed, summariseConvexSpeed } from './convex_speed.js';
+import { pcBenchOptions, printPcSummary, runPcBench } from './pc_bench.js';
 import { polarBenchOptions, printPolarSummary, runPolarBench } from './polar_bench.js';
 import { benchStoreScale, type StoreScaleResult } from './store_scale.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
@@ -121,6 +125,13 @@ if (args.has('--polar')) {
   const polar = await runPolarBench(polarBenchOptions(process.argv.slice(2), log));
   if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, ...polar }, null, 2)}\n`);
   else printPolarSummary(polar.summary);
+  process.exit(0);
+}
+if (args.has('--pc')) {
+  // The path-connected prior's benchmark alone (bench/pc_bench.ts).
+  const pc = await runPcBench(pcBenchOptions(process.argv.slice(2), root, tmpdir(), log));
+  if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, ...pc }, null, 2)}\n`);
+  else printPcSummary(pc.summary);
   process.exit(0);
 }
 if (args.has('--speed')) {

@@ -8,9 +8,8 @@
  * held-out half (by seed parity, so both halves hold every shape family and size).
  */
 import seedrandom from 'seedrandom';
-import { gridCoordinates } from '../src/coordinates.js';
-import { boxBlur } from '../src/analysis/moment_frame.js';
-import { probabilityMap, type ProbabilityMap } from '../src/probability_map.js';
+import type { ProbabilityMap } from '../src/probability_map.js';
+import { between, damaged, TAU, type Rng } from './damaged_map.js';
 
 export type PolarFamily = 'star' | 'mirror' | 'rotation';
 export type BenchHalf = 'tuning' | 'heldout';
@@ -27,11 +26,8 @@ export interface PolarMap {
   truth: Uint8Array;
 }
 
-type Rng = () => number;
 /** A shape in its own frame: centred near 0, radius about 1. */
 type Inside = (u: number, v: number) => boolean;
-const TAU = 2 * Math.PI;
-const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 const polar = (r: (t: number) => number): Inside => (u, v) => Math.hypot(u, v) <= r(Math.atan2(v, u));
 
 /** Star-shaped (about some point, not always the centroid), no symmetry asked. */
@@ -204,53 +200,4 @@ export function polarMap(family: PolarFamily, index: number): PolarMap {
 /** `count` maps of each family, indices 0..count-1 (even: tuning half, odd: held-out). */
 export function polarMaps(families: PolarFamily[], count: number): PolarMap[] {
   return families.flatMap((family) => Array.from({ length: count }, (_, i) => polarMap(family, i)));
-}
-
-/**
- * Renders the object and damages its map. Levels: foreground 0.6-0.95, background
- * 0.02-0.25. 1-2 occluding bars through the object's region read as background; half
- * the maps also get an occluding disc on the boundary. 2-5 clutter blobs outside the
- * object's disc (some touching it). A smooth noise field (a few random plane waves)
- * of amplitude 0.05-0.25, speckle 0-12%, and a box blur of 0-2 px (x2 at 256 px).
- */
-function damaged(inside: (x: number, y: number) => boolean, at: { cx: number; cy: number; scale: number }, size: number, rng: Rng): { unaries: ProbabilityMap; truth: Uint8Array } {
-  const fg = between(rng, 0.6, 0.95);
-  const bg = between(rng, 0.02, 0.25);
-  const bars = Array.from({ length: 1 + Math.floor(rng() * 2) }, () => ({
-    angle: TAU * rng(), offset: between(rng, -0.6, 0.6) * at.scale, half: between(rng, 0.02, 0.05), level: between(rng, 0.02, 0.2),
-  }));
-  const disc = rng() < 0.5 ? { t: TAU * rng(), r: between(rng, 0.12, 0.25) * at.scale / 0.5, level: between(rng, 0.05, 0.2) } : null;
-  const blobs = Array.from({ length: 2 + Math.floor(rng() * 4) }, () => {
-    const t = TAU * rng();
-    const d = at.scale * between(rng, 1.05, 2.2);
-    return { x: at.cx + d * Math.cos(t), y: at.cy + d * Math.sin(t), r: between(rng, 0.04, 0.12), level: between(rng, 0.6, 0.95) };
-  });
-  const waves = Array.from({ length: 4 }, () => ({ kx: between(rng, -8, 8), ky: between(rng, -8, 8), p: TAU * rng() }));
-  const noise = between(rng, 0.05, 0.25);
-  const speckle = between(rng, 0, 0.12);
-  const blur = Math.floor(rng() * 3) * (size / 128);
-  const coords = gridCoordinates(size, size);
-  const raw = new Float32Array(size * size);
-  const truth = new Uint8Array(size * size);
-  for (let i = 0; i < raw.length; i++) {
-    const x = coords[2 * i]!;
-    const y = coords[2 * i + 1]!;
-    const isIn = inside(x, y);
-    truth[i] = isIn ? 1 : 0;
-    let p = isIn ? fg : bg;
-    for (const b of bars) {
-      if (Math.abs((x - at.cx) * Math.cos(b.angle) + (y - at.cy) * Math.sin(b.angle) - b.offset) < b.half) p = b.level;
-    }
-    if (disc) {
-      const dx = x - at.cx - at.scale * 0.9 * Math.cos(disc.t);
-      const dy = y - at.cy - at.scale * 0.9 * Math.sin(disc.t);
-      if (dx * dx + dy * dy < disc.r * disc.r * 0.25) p = disc.level;
-    }
-    for (const b of blobs) if ((x - b.x) ** 2 + (y - b.y) ** 2 < b.r ** 2) p = b.level;
-    p += noise * waves.reduce((s, w) => s + Math.sin(w.kx * x + w.ky * y + w.p), 0) / 2;
-    if (rng() < speckle) p = rng();
-    raw[i] = Math.min(1, Math.max(0, p + 0.05 * (rng() - 0.5)));
-  }
-  const data = blur > 0 ? boxBlur(raw, size, size, blur) : raw;
-  return { unaries: probabilityMap(size, size, data), truth };
 }
