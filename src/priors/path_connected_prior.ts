@@ -16,6 +16,7 @@ import type { Certificate, CertifyOptions, TrainingStage } from './implicit_prio
 import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { ConvexPriorConfig, PathConnectedPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
+import { procrustes, unbendingTargets, type UnbendingTargets } from './unbending_start.js';
 import { certificate, certifySamples } from './certificate.js';
 
 /** G's own config: the convex prior's fields of a path-connected config. */
@@ -50,6 +51,11 @@ const MOTION_POINTS = 2000;
 const MOTION_STEPS = 200;
 /** Tolerance of the flow certificate: |inverse(forward(x)) - x| per coordinate, float32 through every block. */
 const INVERSE_TOLERANCE = 1e-3;
+/** The disc the object is sent onto before G is fitted (G's frame maps radius 2 to its unit disc). */
+const DISC_RADIUS = 2;
+/** Adam steps and rate of the unbending start's regression. */
+const UNBEND_STEPS = 300;
+const UNBEND_LEARNING_RATE = 1e-2;
 
 /**
  * The path-connected prior (Prop. 2.3): {P <= 0} = (D o T)^-1({G <= 0}), the preimage
@@ -85,6 +91,39 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     const frame = dim === 3 ? sliceFrame(data) : momentFrame(data);
     (this.layer('linear') as InvertibleLinear).setAffine(frame.shift, frame.matrix);
     for (const coupling of this.couplings()) coupling.resetToIdentity();
+    const unbending = dim === 2 && !isSliceStack(data) ? unbendingTargets(data, DISC_RADIUS) : null;
+    if (unbending) this.unbend(unbending);
+    else this.normalizeOnForeground(data);
+    // The object now fills a disc of radius 2 (ActNorm: unit variance per axis; unbending: radius 2), which G's frame maps to the unit disc of the cone.
+    const half = Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, j): number => (i === j ? 0.5 : 0)));
+    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(new Array<number>(dim).fill(0), half));
+    const convexLayers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense && l.name.startsWith(`${this.prefix}icnn_`));
+    radialInit(convexLayers, dim, this.config.initGain, seed);
+  }
+
+  /**
+   * D fitted (couplings and ActNorms, T fixed) to send the map's object onto a disc:
+   * the harmonic map of its region (see unbendingTargets), turned onto T's own
+   * orientation. Measured on the pc benchmark's tuning maps: the identity start ends
+   * as a convex-looking blob that fills the hole of a C; this one starts from the
+   * object's own, bent outline.
+   */
+  private unbend(u: UnbendingTargets): void {
+    for (let b = 0; b < this.config.blocks; b++) (this.layer(`actnorm_${b}`) as ActNorm).resetToIdentity();
+    tf.tidy(() => {
+      const h = (this.layer('linear') as InvertibleLinear).apply(tf.tensor2d(u.points, [u.count, 2])) as tf.Tensor2D;
+      const r = procrustes(u.targets, h.dataSync() as Float32Array, u.inside);
+      const target = tf.matMul(tf.tensor2d(u.targets, [u.count, 2]), tf.tensor2d(r));
+      const steps: Array<AffineCoupling | ActNorm> = [];
+      for (let b = 0; b < this.config.blocks; b++) steps.push(this.layer(`coupling_${b}`) as AffineCoupling, this.layer(`actnorm_${b}`) as ActNorm);
+      const variables = steps.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+      fitFlowToTargets(new NormalizingFlow(steps), h, target as tf.Tensor2D, variables, UNBEND_STEPS, UNBEND_LEARNING_RATE);
+    });
+  }
+
+  /** Glow's data-dependent start: each ActNorm normalises the foreground points that reach it (D the identity). */
+  private normalizeOnForeground(data: LikelihoodData): void {
+    const dim = this.config.inputDim;
     const fg = foregroundPoints(data);
     if (isSliceStack(data) && data.slices.length > 1 && data.slices.every((s) => typeof s.third === 'number')) this.compensateMotion(fg);
     tf.tidy(() => {
@@ -97,11 +136,6 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
         h = norm.apply(h) as tf.Tensor2D;
       }
     });
-    // ActNorm leaves the object with unit variance per axis: a uniform disc of radius 2, which G's frame maps to the unit disc of the cone.
-    const half = Array.from({ length: dim }, (_, i) => Array.from({ length: dim }, (_, j): number => (i === j ? 0.5 : 0)));
-    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(new Array<number>(dim).fill(0), half));
-    const convexLayers = this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense && l.name.startsWith(`${this.prefix}icnn_`));
-    radialInit(convexLayers, dim, this.config.initGain, seed);
   }
 
   /**

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { connectedComponents } from '../src/analysis/components.js';
+import { harmonicDisc, traceContour } from '../src/analysis/harmonic_disc.js';
+import { objectRegion } from '../src/analysis/object_region.js';
+import { gridCoordinates } from '../src/coordinates.js';
+import { probabilityMap } from '../src/probability_map.js';
+import { procrustes } from '../src/priors/unbending_start.js';
+
+/** A thick C (annulus with a gap to the right), cut by a vertical occluding bar at x = `bar`, as a 96x96 map. */
+function cutC(bar: number | null) {
+  const n = 96;
+  const coords = gridCoordinates(n, n);
+  const data = new Float32Array(n * n);
+  const truth = new Uint8Array(n * n);
+  for (let i = 0; i < n * n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const r = Math.hypot(x, y);
+    const inC = r <= 0.7 && r >= 0.4 && Math.abs(Math.atan2(y, x)) >= 0.6;
+    truth[i] = inC ? 1 : 0;
+    data[i] = inC && !(bar !== null && Math.abs(x - bar) < 0.05) ? 0.9 : 0.1;
+  }
+  return { map: probabilityMap(n, n, data), truth, n };
+}
+
+describe("the path-connected prior's unbending start", () => {
+  it('finds the whole C as one region without holes, across the occluding bar', () => {
+    const { map, truth, n } = cutC(-0.1);
+    const region = objectRegion(map);
+    expect(connectedComponents(region.mask, region.height, region.width, 4)).toHaveLength(1);
+    // The region is on a grid of region.stride pixels: compare areas in pixels.
+    let truthArea = 0;
+    for (const v of truth) truthArea += v;
+    const areaPx = region.area * region.stride * region.stride;
+    expect(areaPx / truthArea).toBeGreaterThan(0.9);
+    expect(areaPx / truthArea).toBeLessThan(1.2);
+    // The C's hole stays outside (the region is a C, not a disc): the centre cell is not in it.
+    const centre = Math.floor(region.height / 2) * region.width + Math.floor(region.width / 2);
+    expect(region.mask[centre]).toBe(0);
+    expect(n).toBe(96);
+  });
+
+  it('traces the outline in order: consecutive cells are neighbours and every boundary cell is met', () => {
+    const region = objectRegion(cutC(null).map);
+    const contour = traceContour(region.mask, region.height, region.width);
+    const w = region.width;
+    for (let k = 0; k < contour.length; k++) {
+      const a = contour[k]!;
+      const b = contour[(k + 1) % contour.length]!;
+      expect(Math.max(Math.abs(Math.floor(a / w) - Math.floor(b / w)), Math.abs((a % w) - (b % w)))).toBe(1);
+    }
+    const onContour = new Set(contour);
+    for (let i = 0; i < region.mask.length; i++) {
+      if (region.mask[i] !== 1) continue;
+      const r = Math.floor(i / w);
+      const c = i % w;
+      const edge = [[0, 1], [0, -1], [1, 0], [-1, 0]].some(([dr, dc]) => region.mask[(r + dr!) * w + c + dc!] !== 1);
+      if (edge) expect(onContour.has(i), `boundary cell ${r},${c}`).toBe(true);
+    }
+  });
+
+  it('maps the C onto the unit disc without folding (one orientation everywhere: a diffeomorphism)', () => {
+    const region = objectRegion(cutC(null).map);
+    const uv = harmonicDisc(region)!;
+    const w = region.width;
+    let positive = 0;
+    let negative = 0;
+    for (let i = 0; i < region.mask.length; i++) {
+      if (region.mask[i] !== 1) continue;
+      expect(Math.hypot(uv[2 * i]!, uv[2 * i + 1]!)).toBeLessThanOrEqual(1 + 1e-6);
+      // The Jacobian's sign from forward differences, where all three cells are in the region.
+      const right = i + 1;
+      const down = i + w;
+      if (region.mask[right] !== 1 || region.mask[down] !== 1 || (i % w) === w - 1) continue;
+      const det = (uv[2 * right]! - uv[2 * i]!) * (uv[2 * down + 1]! - uv[2 * i + 1]!) - (uv[2 * right + 1]! - uv[2 * i + 1]!) * (uv[2 * down]! - uv[2 * i]!);
+      if (det > 1e-9) positive++;
+      else if (det < -1e-9) negative++;
+    }
+    expect(Math.min(positive, negative) / (positive + negative)).toBeLessThan(0.02);
+    expect(positive + negative).toBeGreaterThan(100);
+  });
+
+  it('turns one point set onto another by the best rotation or reflection', () => {
+    const from = new Float32Array([1, 0, 0, 1, -1, 0.5, 0.3, -0.8]);
+    for (const [t, flip] of [[0.7, false], [2.5, true]] as const) {
+      const R = flip ? [[Math.cos(t), Math.sin(t)], [Math.sin(t), -Math.cos(t)]] : [[Math.cos(t), Math.sin(t)], [-Math.sin(t), Math.cos(t)]];
+      const to = new Float32Array(8);
+      for (let i = 0; i < 4; i++) {
+        to[2 * i] = from[2 * i]! * R[0]![0]! + from[2 * i + 1]! * R[1]![0]!;
+        to[2 * i + 1] = from[2 * i]! * R[0]![1]! + from[2 * i + 1]! * R[1]![1]!;
+      }
+      const got = procrustes(from, to, 4);
+      for (let a = 0; a < 2; a++) for (let b = 0; b < 2; b++) expect(got[a]![b]!).toBeCloseTo(R[a]![b]!, 5);
+    }
+  });
+});
