@@ -54,13 +54,15 @@ export function evaluateGridScores(prior: ImplicitPrior, height: number, width: 
  * The prior's mask on an H x W grid (1 = foreground, i.e. F <= 0); for a 3-D prior,
  * of the slice at `third` (any time, also one never fitted). Any size may be
  * requested: the frame is resolution independent, so a 2x grid of the same image
- * super-samples the same shape.
+ * super-samples the same shape. A prior's own raster rule applies (see
+ * ImplicitPrior.rasterMask).
  */
 export function evaluateMask(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Uint8Array {
   const scores = evaluateGridScores(prior, height, width, third);
   const mask = new Uint8Array(scores.length);
   for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;
-  return mask;
+  // A per-pixel depth is no slice of the prior's space: its mask keeps every pixel.
+  return prior.rasterMask && !(third instanceof Float32Array) ? prior.rasterMask(mask, height, width) : mask;
 }
 
 /** Foreground probability sigma(-F) on an H x W grid. */

@@ -66,6 +66,14 @@ export interface ImplicitPrior {
    */
   fitData?(data: LikelihoodData): LikelihoodData;
   /**
+   * Optional: the prior's rule for its mask on a raster of pixel centres (evaluateMask
+   * applies it to a 2-D mask or a slice at one time). The path-connected prior keeps
+   * its largest 8-connected piece: its set is connected, but a bridge thinner than a
+   * pixel contains no pixel centre, and the specks beyond it would make a mask of
+   * several pieces.
+   */
+  rasterMask?(mask: Uint8Array, height: number, width: number): Uint8Array;
+  /**
    * How a fit trains this prior, stage after stage (the path-connected prior's: the
    * convex net alone, then everything). Without it a fit is one stage: every
    * trainable weight, Adam.

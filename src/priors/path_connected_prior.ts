@@ -69,6 +69,15 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     super(config, options, (seed) => buildPathConnectedNet(config, seed));
   }
 
+  /** The largest 8-connected piece of the mask (see ImplicitPrior.rasterMask): one piece, as the set is. */
+  rasterMask(mask: Uint8Array, height: number, width: number): Uint8Array {
+    const pieces = connectedComponents(mask, height, width, 8);
+    if (pieces.length <= 1) return mask;
+    const kept = new Uint8Array(mask.length);
+    for (const i of pieces[0]!) kept[i] = 1;
+    return kept;
+  }
+
   /** D o T as a composite flow (forward, inverse, log-det). */
   flow(): NormalizingFlow {
     const steps: Array<InvertibleLinear | AffineCoupling | ActNorm> = [this.layer('linear') as InvertibleLinear];
