@@ -45,7 +45,7 @@ import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_fin
 import {
   createPrior, DiskPriorStore, evaluateMask, fitPrior, initBackend, iou, JOINT_DEFAULTS, MemoryPriorStore, occludedEllipse, occludedStar, perforatedSheet, tensorBoard, thresholdMap,
   twoOccludedEllipses, weightedBinaryCrossEntropy, withImplicitPrior,
-  type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
+  type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorKey, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
 } from '../src/index.js';
 
 const args = new Set(process.argv.slice(2));
@@ -195,7 +195,7 @@ class TimedStore implements PriorStore {
   loadMs = 0;
   saveMs = 0;
   constructor(private readonly inner: PriorStore) {}
-  async load(id: string): Promise<PriorState | undefined> {
+  async load(id: PriorKey): Promise<PriorState | undefined> {
     const t0 = performance.now();
     try {
       return await this.inner.load(id);
@@ -203,7 +203,7 @@ class TimedStore implements PriorStore {
       this.loadMs += performance.now() - t0;
     }
   }
-  async save(id: string, state: PriorState): Promise<void> {
+  async save(id: PriorKey, state: PriorState): Promise<void> {
     const t0 = performance.now();
     try {
       await this.inner.save(id, state);
@@ -211,13 +211,16 @@ class TimedStore implements PriorStore {
       this.saveMs += performance.now() - t0;
     }
   }
-  has(id: string): Promise<boolean> {
+  has(id: PriorKey): Promise<boolean> {
     return this.inner.has(id);
   }
   ids(): Promise<string[]> {
     return this.inner.ids();
   }
-  delete(id: string): Promise<void> {
+  keys(): Promise<PriorKey[]> {
+    return this.inner.keys();
+  }
+  delete(id: PriorKey): Promise<void> {
     return this.inner.delete(id);
   }
 }

@@ -1,4 +1,5 @@
 export type { PriorState, PriorStore, StoredTensor } from './prior_state.js';
+export { keyId, keyClass, type PriorKey, type ClassPriorKey } from './prior_key.js';
 export { MemoryPriorStore } from './memory_prior_store.js';
 export { DiskPriorStore, DEFAULT_CACHE_ENTRIES, STORE_FORMAT, STORE_FORMAT_VERSION, type DiskPriorStoreOptions } from './disk_prior_store.js';
 export { ENTRY_FORMAT, ENTRY_VERSION } from './entry_codec.js';
