@@ -311,7 +311,7 @@ async function timeJointSteps(name: string, inner: PriorStore, samples: JointSam
       const t = trainer.lastTimings;
       const load = store.loadMs - seen.load;
       const save = store.saveMs - seen.save;
-      parts.push({ step: trainer.step, total: t.total + callback.batchMs - seen.callback, load, save, priorUpdate: t.priorUpdate - save, priorMaps: t.priorMaps, net: t.net, callback: callback.batchMs - seen.callback, scalars: t.scalars, image: t.image });
+      parts.push({ step: trainer.step, total: t.total + callback.batchMs - seen.callback, load, save, priorUpdate: t.priorUpdate - save, priorMaps: t.priorMaps, net: t.net + t.agreement, callback: callback.batchMs - seen.callback, scalars: t.scalars, image: t.image });
       Object.assign(seen, { load: store.loadMs, save: store.saveMs, callback: callback.batchMs });
     }
   })();
