@@ -11,7 +11,8 @@
  *       device names (con, nul, com1, ...) get their first byte escaped. An encoding longer than
  *       150 characters, the empty id, or an id with a lone surrogate is named
  *       <first <=80 chars>~<sha256 hex> and its id is read from the entry header. The id is
- *       always stored in the entry too.
+ *       always stored in the entry too. A class entry (key { id, class }) adds .c<class> before
+ *       .prior in the id's shard, and "class" to its header; single-class names are unchanged.
  *   Temp files: .<target name>.<pid>-<random>.tmp; readers ignore every dot-file, a read-write
  *   open() deletes leftover .*.tmp files (one writing process per store; readOnly opens delete nothing).
  *   open() reads no entry; it lists the shard directories (names only) for the temp-file cleanup.
@@ -22,7 +23,7 @@
  *   8   4  entry version u32: 1 if every tensor is float32, 2 if one is float16
  *   12  4  H = header length, u32
  *   16  8  P = payload length, u64
- *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1 | 2, "id", "step",
+ *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1 | 2, "id", "class"?, "step",
  *          "config": PriorConfig, "tensors": [{"group": "weights" | "firstMoment" | "secondMoment",
  *          "name", "shape", "dtype": "float32" | "float16", "byteOffset", "byteLength"}, ...]}
  *          dtype is required in version 2; absent in version 1 means float32 (float16 needs 2).
