@@ -97,6 +97,11 @@ describe('several classes: one prior per sample and class', () => {
         expect(priorIou).toBeGreaterThan(0.75);
       }
     }
+    // Masks asked for at once (they share the working prior) are each their own sample's.
+    const together = await Promise.all(['s0', 's1'].map((id) => trainer.priorMask(id, 32, 32, 1)));
+    expect(together[0]).toEqual(await trainer.priorMask('s0', 32, 32, 1));
+    expect(together[1]).toEqual(await trainer.priorMask('s1', 32, 32, 1));
+    expect(together[0]).not.toEqual(together[1]);
     await expect(trainer.priorMask('s0', 32, 32)).rejects.toThrow(/name the class/);
     await expect(trainer.priorMask('s0', 32, 32, 0)).rejects.toThrow(/class 0 has no prior/);
     const exported = await trainer.exportMasks(outDir, { height: 48, width: 48 });
@@ -156,7 +161,7 @@ describe('several classes: one prior per sample and class', () => {
     const logDir = mkdtempSync(path.join(tmpdir(), 'shapeprior-classes-bench-'));
     const trainer = withImplicitPrior(model, { 1: 'convex', 2: 'star' }, { store, optimizer: tf.train.adam(1e-3), logDir, priorStepsPerVisit: 1 });
     const bookkeeping: number[] = [];
-    for (let i = 0; i < 6; i++) {
+    for (let i = 0; i < 10; i++) {
       const before = store.ms;
       await trainer.trainStep([sample]);
       const t = trainer.lastTimings;

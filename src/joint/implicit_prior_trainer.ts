@@ -13,6 +13,7 @@ import { initialState, writeWeights } from './prior_parameters.js';
 import { describeKey, priorKey } from './prior_key.js';
 import type { PriorStore } from './prior_state.js';
 import { evaluateMask, evaluateProbability } from '../priors/evaluate.js';
+import type { ImplicitPrior } from '../priors/implicit_prior.js';
 import { JointLogger, RunningMeans } from './joint_logger.js';
 import { ConfigError } from '../errors.js';
 
@@ -135,7 +136,7 @@ export class ImplicitPriorTrainer {
    * masks after training as pseudo-labels. Throws when the store has no such prior.
    */
   async priorMask(id: string, height: number, width: number, cls?: number): Promise<Uint8Array> {
-    return evaluateMask(await this.loadedPrior(id, cls), height, width);
+    return this.withStoredPrior(id, cls, (prior) => evaluateMask(prior, height, width));
   }
 
   /**
@@ -148,10 +149,15 @@ export class ImplicitPriorTrainer {
 
   /** Like priorMask, the prior's foreground probability sigma(-F) per pixel. */
   async priorProbability(id: string, height: number, width: number, cls?: number): Promise<Float32Array> {
-    return evaluateProbability(await this.loadedPrior(id, cls), height, width);
+    return this.withStoredPrior(id, cls, (prior) => evaluateProbability(prior, height, width));
   }
 
-  private async loadedPrior(id: string, cls?: number) {
+  /**
+   * `use` on the working prior holding the stored state of (id, class). The weights are
+   * written and used with no await in between: calls running at once (Promise.all over
+   * ids) share the working prior, and must not see each other's weights.
+   */
+  private async withStoredPrior<T>(id: string, cls: number | undefined, use: (prior: ImplicitPrior) => T): Promise<T> {
     if (this.core.keyed && cls === undefined) throw new ConfigError(`the priors are per class: name the class (output channel) of sample ${JSON.stringify(id)}'s prior`);
     if (!this.core.keyed && cls !== undefined) throw new ConfigError(`the net has one output and one prior per sample: no class ${cls}`);
     const priors = this.core.priorsOf(cls ?? this.core.classes[0]!.channel);
@@ -159,7 +165,7 @@ export class ImplicitPriorTrainer {
     const state = await this.store.load(key);
     if (!state) throw new ConfigError(`no prior stored for ${describeKey(key)}`);
     writeWeights(priors.prior, state.weights, `prior of ${describeKey(key)}`);
-    return priors.prior;
+    return use(priors.prior);
   }
 
   /** One joint step on a batch. */
