@@ -326,6 +326,8 @@ export interface TwoClassScene {
   image: Float32Array;
   /** [H, W, 3] one-hot weak labels of what is visible: the occluder reads as background. */
   labels: Float32Array;
+  /** [H, W] label weights: 0 on the occluded parts of the objects (an annotator's "ignore" region), 1 elsewhere. */
+  weights: Float32Array;
   /** The whole objects: class 1 (convex), class 2 (star-shaped about its centre, not convex). */
   truth: [Uint8Array, Uint8Array];
 }
@@ -334,8 +336,8 @@ export interface TwoClassScene {
  * Two object classes and background: a rotated ellipse (class 1, convex) on the left and
  * a five-armed star (class 2, star-shaped, not convex) on the right, each crossed by a
  * background-coloured vertical bar (an occluder) whose pixels the labels call
- * background: a net that learns the labels misses the bars, priors of the right kind
- * fill them.
+ * background (with `weights`, unlabelled instead): a net that learns the labels misses
+ * the bars, priors of the right kind fill them.
  */
 export function twoClassScene(options: OccludedEllipseOptions = {}): TwoClassScene {
   const rng = seedrandom(`two-class-${options.seed ?? 0}`);
@@ -353,6 +355,7 @@ export function twoClassScene(options: OccludedEllipseOptions = {}): TwoClassSce
   const n = height * width;
   const image = new Float32Array(4 * n);
   const labels = new Float32Array(3 * n);
+  const weights = new Float32Array(n);
   const truth: [Uint8Array, Uint8Array] = [new Uint8Array(n), new Uint8Array(n)];
   for (let i = 0; i < n; i++) {
     const x = coords[2 * i]!;
@@ -368,6 +371,7 @@ export function twoClassScene(options: OccludedEllipseOptions = {}): TwoClassSce
     image[4 * i + 2] = x;
     image[4 * i + 3] = y;
     labels[3 * i + cls] = 1;
+    weights[i] = hidden ? 0 : 1;
   }
-  return { height, width, image, labels, truth };
+  return { height, width, image, labels, weights, truth };
 }
