@@ -141,6 +141,23 @@ describe('several classes: one prior per sample and class', () => {
     model.dispose();
   });
 
+  it('a class may hold a union prior (N objects, one member each)', async () => {
+    const s = twoClassScene({ seed: 4, height: 16, width: 16 });
+    const model = classNet(16);
+    const store = new MemoryPriorStore();
+    const trainer = withImplicitPrior(model, { 1: { kind: 'union', count: 2 }, 2: 'convex' }, { store, priorStepsPerVisit: 2 });
+    const sample = sampleOf(s, 'u0');
+    for (let k = 0; k < 2; k++) await trainer.trainStep([sample]);
+    const state = (await store.load({ id: 'u0', class: 1 }))!;
+    expect(state.config.kind).toBe('union');
+    expect(state.step).toBe(4);
+    expect((await trainer.priorMask('u0', 16, 16, 1)).length).toBe(256);
+    expect(trainer.priorsOf(1).prior.certify({ height: 16, width: 16 }).passed).toBe(true);
+    trainer.dispose();
+    tf.dispose([sample.xs, sample.ys]);
+    model.dispose();
+  });
+
   it('bookkeeping of a K = 3 step (store load and save, agreement per class, logging) stays within 10% of a plain net step', async () => {
     const SIZE = 64;
     const s = twoClassScene({ seed: 3, height: SIZE, width: SIZE });
