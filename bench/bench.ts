@@ -49,7 +49,7 @@ import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_fin
 import {
   createPrior, DiskPriorStore, evaluateMask, fitPrior, initBackend, iou, JOINT_DEFAULTS, MemoryPriorStore, occludedEllipse, occludedStar, perforatedSheet, tensorBoard, thresholdMap,
   twoOccludedEllipses, weightedBinaryCrossEntropy, withImplicitPrior,
-  type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
+  type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorKey, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
 } from '../src/index.js';
 
 const args = new Set(process.argv.slice(2));
@@ -206,7 +206,7 @@ class TimedStore implements PriorStore {
   loadMs = 0;
   saveMs = 0;
   constructor(private readonly inner: PriorStore) {}
-  async load(id: string): Promise<PriorState | undefined> {
+  async load(id: PriorKey): Promise<PriorState | undefined> {
     const t0 = performance.now();
     try {
       return await this.inner.load(id);
@@ -214,7 +214,7 @@ class TimedStore implements PriorStore {
       this.loadMs += performance.now() - t0;
     }
   }
-  async save(id: string, state: PriorState): Promise<void> {
+  async save(id: PriorKey, state: PriorState): Promise<void> {
     const t0 = performance.now();
     try {
       await this.inner.save(id, state);
@@ -222,13 +222,16 @@ class TimedStore implements PriorStore {
       this.saveMs += performance.now() - t0;
     }
   }
-  has(id: string): Promise<boolean> {
+  has(id: PriorKey): Promise<boolean> {
     return this.inner.has(id);
   }
   ids(): Promise<string[]> {
     return this.inner.ids();
   }
-  delete(id: string): Promise<void> {
+  keys(): Promise<PriorKey[]> {
+    return this.inner.keys();
+  }
+  delete(id: PriorKey): Promise<void> {
     return this.inner.delete(id);
   }
 }
@@ -319,7 +322,7 @@ async function timeJointSteps(name: string, inner: PriorStore, samples: JointSam
       const t = trainer.lastTimings;
       const load = store.loadMs - seen.load;
       const save = store.saveMs - seen.save;
-      parts.push({ step: trainer.step, total: t.total + callback.batchMs - seen.callback, load, save, priorUpdate: t.priorUpdate - save, priorMaps: t.priorMaps, net: t.net, callback: callback.batchMs - seen.callback, scalars: t.scalars, image: t.image });
+      parts.push({ step: trainer.step, total: t.total + callback.batchMs - seen.callback, load, save, priorUpdate: t.priorUpdate - save, priorMaps: t.priorMaps, net: t.net + t.agreement, callback: callback.batchMs - seen.callback, scalars: t.scalars, image: t.image });
       Object.assign(seen, { load: store.loadMs, save: store.saveMs, callback: callback.batchMs });
     }
   })();

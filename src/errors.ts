@@ -37,12 +37,15 @@ export class PriorStoreError extends ShapepriorError {
   readonly exitCode = 2;
   /** The sample id concerned; undefined for errors about the store as a whole (its manifest). */
   readonly id: string | undefined;
+  /** The class (output channel) of the prior concerned; undefined for a single-class entry. */
+  readonly priorClass: number | undefined;
   /** The file concerned; undefined for the in-memory store. */
   readonly file: string | undefined;
 
-  constructor(problem: string, where: { id?: string; file?: string }, options?: { cause?: unknown }) {
+  constructor(problem: string, where: { id?: string; priorClass?: number; file?: string }, options?: { cause?: unknown }) {
     super(`${describeStorePlace(where)}: ${problem}`, options);
     this.id = where.id;
+    this.priorClass = where.priorClass;
     this.file = where.file;
   }
 }
@@ -53,9 +56,10 @@ export class InternalError extends ShapepriorError {
   readonly exitCode = 1;
 }
 
-function describeStorePlace(where: { id?: string; file?: string }): string {
+function describeStorePlace(where: { id?: string; priorClass?: number; file?: string }): string {
   // JSON quoting shows ids with spaces, slashes or control characters unambiguously.
-  const idPart = where.id === undefined ? 'prior store' : `prior of sample ${JSON.stringify(where.id)}`;
+  const classPart = where.priorClass === undefined ? '' : `, class ${where.priorClass}`;
+  const idPart = where.id === undefined ? 'prior store' : `prior of sample ${JSON.stringify(where.id)}${classPart}`;
   return where.file === undefined ? idPart : `${idPart} (file ${where.file})`;
 }
 

@@ -197,8 +197,14 @@ describe('joint training with per-sample priors (eq. 12)', () => {
       expect(() => make(model, { beta: -1 })).toThrow(/beta must be >= 0, got -1/);
       expect(() => make(model, { alpha: -2 })).toThrow(/alpha must be a non-negative number or 'soft-clip', got -2/);
       expect(() => make(model, { warmupSteps: 1.5 })).toThrow(/warmupSteps must be a non-negative integer, got 1.5/);
-      expect(() => make(wide, {})).toThrow(/the model must output \[batch, height, width, 1\] foreground probabilities, its output shape is \[null, 8, 8, 2\]/);
+      expect(() => make(wide, {})).toThrow(/the model has 2 output channels: give one prior per class/);
     }
+    // Several classes: keys are output channels; a channel beyond the net's, or no prior at all, is refused.
+    expect(() => withImplicitPrior(wide, { 1: 'convex', 2: 'pc' })).toThrow(/class 2: the model has only 2 output channels \(0..1\)/);
+    expect(() => new ImplicitPriorCallback(wide, { 0: null, 1: null })).toThrow(/no class has a prior/);
+    expect(() => withImplicitPrior(wide, { 1: 'blob' } as never)).toThrow(/class 1: unknown prior kind "blob"/);
+    const flat = tf.model({ inputs: model.inputs, outputs: tf.layers.flatten().apply(model.outputs[0]!) as tf.SymbolicTensor });
+    expect(() => withImplicitPrior(flat, 'convex')).toThrow(/the model must output \[batch, height, width, K\] probabilities/);
   });
 
   it('the callback updates the priors of exactly the samples in each batch (wrapped data shuffled, filtered, batched) and names a batch it cannot place', async () => {

@@ -112,6 +112,26 @@ describe.each(stores)('%s', (_, openStore) => {
     expect((await store.ids()).sort()).toEqual(ODD_IDS.filter((id) => id !== '..').sort());
   });
 
+  it('keeps (id, class) entries apart from each other and from the plain id\'s entry', async () => {
+    const store = await openStore();
+    const ids = ['plain', 'cat/img 001', 'x'.repeat(300), 'lone\uD800surrogate'];
+    const keys = ids.flatMap((id) => [id, { id, class: 0 }, { id, class: 2 }]);
+    const states = keys.map((_, i) => makeState(i, 10 + i));
+    for (const [i, key] of keys.entries()) await store.save(key, states[i]!);
+    for (const [i, key] of keys.entries()) {
+      expect(await store.has(key)).toBe(true);
+      expect(plain(await store.load(key))).toEqual(plain(states[i]));
+    }
+    expect((await store.ids()).sort()).toEqual([...ids].sort());
+    const text = (k: unknown) => JSON.stringify(k);
+    expect((await store.keys()).map(text).sort()).toEqual(keys.map(text).sort());
+    expect(await store.load({ id: 'plain', class: 1 })).toBeUndefined();
+    await store.delete({ id: 'plain', class: 0 });
+    expect(await store.has({ id: 'plain', class: 0 })).toBe(false);
+    expect(await store.has('plain')).toBe(true);
+    await expect(store.load({ id: 'plain', class: -1 })).rejects.toThrow(/class a non-negative integer/);
+  });
+
   it('copies on save and on load', async () => {
     const store = await openStore();
     const original = makeState(1, 5);
@@ -172,6 +192,23 @@ describe('DiskPriorStore layout', () => {
     const manifest = JSON.parse(readFileSync(path.join(dir, MANIFEST_FILE), 'utf8'));
     expect(manifest).toMatchObject({ format: 'shapeprior-prior-store', formatVersion: 1 });
     expect(Number.isNaN(Date.parse(manifest.created))).toBe(false);
+  });
+
+  it('names a class entry <id entry name>.c<class>.prior in the id\'s shard; single-class names are unchanged', async () => {
+    const dir = tempDir('classes');
+    const store = await DiskPriorStore.open(dir);
+    await store.save('img-1', makeState(1, 1));
+    await store.save({ id: 'img-1', class: 2 }, makeState(2, 2));
+    const plainFile = store.entryFile('img-1');
+    expect(path.basename(plainFile)).toBe('img-1.prior');
+    expect(store.entryFile({ id: 'img-1', class: 2 })).toBe(plainFile.replace(/\.prior$/, '.c2.prior'));
+    // An entry copied to another class's name is refused with the id and class named.
+    const wrong = store.entryFile({ id: 'img-1', class: 3 });
+    copyFileSync(store.entryFile({ id: 'img-1', class: 2 }), wrong);
+    const reopened = await DiskPriorStore.open(dir, { cacheEntries: 0 });
+    const e = await expectRejects(reopened.load({ id: 'img-1', class: 3 }), 'img-1', wrong, /holds the prior of class 2/);
+    expect(e.priorClass).toBe(3);
+    expect(e.message).toContain('class 3');
   });
 
   it('ignores stray temp files in ids and load, and removes them on open', async () => {

@@ -11,7 +11,8 @@
  *       device names (con, nul, com1, ...) get their first byte escaped. An encoding longer than
  *       150 characters, the empty id, or an id with a lone surrogate is named
  *       <first <=80 chars>~<sha256 hex> and its id is read from the entry header. The id is
- *       always stored in the entry too.
+ *       always stored in the entry too. A class entry (key { id, class }) adds .c<class> before
+ *       .prior in the id's shard, and "class" to its header; single-class names are unchanged.
  *   Temp files: .<target name>.<pid>-<random>.tmp; readers ignore every dot-file, a read-write
  *   open() deletes leftover .*.tmp files (one writing process per store; readOnly opens delete nothing).
  *   open() reads no entry; it lists the shard directories (names only) for the temp-file cleanup.
@@ -22,7 +23,7 @@
  *   8   4  entry version u32: 1 if every tensor is float32, 2 if one is float16
  *   12  4  H = header length, u32
  *   16  8  P = payload length, u64
- *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1 | 2, "id", "step",
+ *   24  H  header, UTF-8 JSON: {"format": "shapeprior-prior-entry", "version": 1 | 2, "id", "class"?, "step",
  *          "config": PriorConfig, "tensors": [{"group": "weights" | "firstMoment" | "secondMoment",
  *          "name", "shape", "dtype": "float32" | "float16", "byteOffset", "byteLength"}, ...]}
  *          dtype is required in version 2; absent in version 1 means float32 (float16 needs 2).
@@ -52,6 +53,7 @@ import { LruCache } from './lru_cache.js';
 import type { PriorState, PriorStore } from './prior_state.js';
 import { copyPriorState, priorStateProblem } from './prior_state_copy.js';
 import { ConfigError, PriorStoreError } from '../errors.js';
+import { checkKey, keyClass, keyId, keyPlace, keyText, priorKey, type PriorKey } from './prior_key.js';
 
 export const STORE_FORMAT = 'shapeprior-prior-store';
 export const STORE_FORMAT_VERSION = 1;
@@ -134,9 +136,9 @@ export class DiskPriorStore implements PriorStore {
     return new DiskPriorStore(root, cacheEntries, new Set(shards), compression, false);
   }
 
-  /** The file that holds (or would hold) the entry of `id`. */
-  entryFile(id: string): string {
-    const { shard, name } = entryLocation(id);
+  /** The file that holds (or would hold) the entry of `key` (a sample id, or { id, class }). */
+  entryFile(key: PriorKey): string {
+    const { shard, name } = entryLocation(keyId(key), keyClass(checkKey(key)));
     return path.join(this.entriesDir, shard, name);
   }
 
@@ -149,70 +151,82 @@ export class DiskPriorStore implements PriorStore {
     return this.cache.capacity;
   }
 
-  async load(id: string): Promise<PriorState | undefined> {
-    const file = this.entryFile(id);
-    return this.inOrder(id, async () => {
-      const cached = this.cache.get(id);
+  async load(key: PriorKey): Promise<PriorState | undefined> {
+    const file = this.entryFile(key);
+    const text = keyText(key);
+    const where = { ...keyPlace(key), file };
+    return this.inOrder(text, async () => {
+      const cached = this.cache.get(text);
       if (cached !== undefined) return copyPriorState(cached);
-      const bytes = await readIfExists(file, { id, file });
+      const bytes = await readIfExists(file, where);
       if (bytes === undefined) return undefined;
-      const decoded = decodeEntry(bytes, id);
-      if (!decoded.ok) throw new PriorStoreError(decoded.problem, { id, file });
+      const decoded = decodeEntry(bytes, keyId(key), keyClass(key));
+      if (!decoded.ok) throw new PriorStoreError(decoded.problem, where);
       if (this.cache.capacity === 0) return decoded.value;
-      this.cache.set(id, decoded.value);
+      this.cache.set(text, decoded.value);
       return copyPriorState(decoded.value);
     });
   }
 
-  async save(id: string, state: PriorState): Promise<void> {
-    const file = this.entryFile(id);
-    if (this.readOnly) throw new PriorStoreError('cannot save: the store was opened read-only', { id, file });
+  async save(key: PriorKey, state: PriorState): Promise<void> {
+    const file = this.entryFile(key);
+    const text = keyText(key);
+    const where = { ...keyPlace(key), file };
+    if (this.readOnly) throw new PriorStoreError('cannot save: the store was opened read-only', where);
     const problem = priorStateProblem(state);
-    if (problem !== undefined) throw new PriorStoreError(`cannot save: ${problem}`, { id, file });
+    if (problem !== undefined) throw new PriorStoreError(`cannot save: ${problem}`, where);
     // Encoded and copied now, so a caller changing `state` after this call changes nothing.
     let bytes: Buffer;
     let readBack: PriorState;
     try {
-      ({ bytes, readBack } = encodeEntry(id, state, this.compression));
+      ({ bytes, readBack } = encodeEntry(keyId(key), state, this.compression, keyClass(key)));
     } catch (error) {
-      throw new PriorStoreError(`cannot save: ${messageOf(error)}`, { id, file }, { cause: error });
+      throw new PriorStoreError(`cannot save: ${messageOf(error)}`, where, { cause: error });
     }
     // The cache holds what a read of the file gives: float16 weights rounded, the config as JSON round-trips it.
     const cached = this.cache.capacity === 0 ? undefined : { ...copyPriorState(readBack), config: JSON.parse(JSON.stringify(state.config)) };
-    await this.inOrder(id, async () => {
-      this.cache.delete(id);
+    await this.inOrder(text, async () => {
+      this.cache.delete(text);
       try {
         await this.ensureShard(path.basename(path.dirname(file)));
         await writeFileDurably(file, bytes);
       } catch (error) {
-        throw new PriorStoreError(`cannot save: ${messageOf(error)}`, { id, file }, { cause: error });
+        throw new PriorStoreError(`cannot save: ${messageOf(error)}`, where, { cause: error });
       }
-      if (cached !== undefined) this.cache.set(id, cached);
+      if (cached !== undefined) this.cache.set(text, cached);
     });
   }
 
-  /** Whether an entry file exists for `id` (its contents are checked by load, not here). */
-  async has(id: string): Promise<boolean> {
-    const file = this.entryFile(id);
-    return this.inOrder(id, async () => {
-      if (this.cache.get(id) !== undefined) return true;
+  /** Whether an entry file exists for `key` (its contents are checked by load, not here). */
+  async has(key: PriorKey): Promise<boolean> {
+    const file = this.entryFile(key);
+    const text = keyText(key);
+    const where = { ...keyPlace(key), file };
+    return this.inOrder(text, async () => {
+      if (this.cache.get(text) !== undefined) return true;
       try {
         const info = await stat(file);
-        if (!info.isFile()) throw new PriorStoreError('not a regular file: a foreign entry', { id, file });
+        if (!info.isFile()) throw new PriorStoreError('not a regular file: a foreign entry', where);
         return true;
       } catch (error) {
         if (error instanceof PriorStoreError) throw error;
         if (codeOf(error) === 'ENOENT') return false;
-        throw new PriorStoreError(`cannot read: ${messageOf(error)}`, { id, file }, { cause: error });
+        throw new PriorStoreError(`cannot read: ${messageOf(error)}`, where, { cause: error });
       }
     });
   }
 
   /**
-   * Every stored id, from the shard directories' listings (only long ids' headers are read).
-   * For very large stores `eachId` streams them instead of building the whole list.
+   * Every sample id with an entry (each once, whatever its classes), from the shard
+   * directories' listings (only long ids' headers are read). For very large stores
+   * `eachId` streams them instead of building the whole list.
    */
   async ids(): Promise<string[]> {
+    return [...new Set((await this.keys()).map(keyId))];
+  }
+
+  /** Every entry's key: plain ids, and { id, class } for class entries. */
+  async keys(): Promise<PriorKey[]> {
     const shards = await readdir(this.entriesDir, { withFileTypes: true });
     const lists = await Promise.all(
       shards
@@ -220,15 +234,16 @@ export class DiskPriorStore implements PriorStore {
         .map((d) => {
           const dir = path.join(this.entriesDir, d.name);
           if (!d.isDirectory() || !isShardName(d.name)) throw new PriorStoreError('not a shard directory: a foreign file in the store', { file: dir });
-          return this.idsInShard(d.name, dir);
+          return this.keysInShard(d.name, dir);
         }),
     );
     return lists.flat();
   }
 
   /**
-   * Every stored id, one shard directory at a time (in shard order), so that at most one
-   * shard's listing (~390 names at 100,000 entries) is held at once.
+   * Every stored sample id, one shard directory at a time (in shard order), so that at
+   * most one shard's listing (~390 names at 100,000 entries) is held at once. An id's
+   * classes share its shard, so each id comes once.
    */
   async *eachId(): AsyncGenerator<string, void, undefined> {
     const shards = (await readdir(this.entriesDir, { withFileTypes: true })).filter((d) => !d.name.startsWith('.'));
@@ -236,28 +251,30 @@ export class DiskPriorStore implements PriorStore {
     for (const d of shards) {
       const dir = path.join(this.entriesDir, d.name);
       if (!d.isDirectory() || !isShardName(d.name)) throw new PriorStoreError('not a shard directory: a foreign file in the store', { file: dir });
-      yield* await this.idsInShard(d.name, dir);
+      yield* new Set((await this.keysInShard(d.name, dir)).map(keyId));
     }
   }
 
-  async delete(id: string): Promise<void> {
-    const file = this.entryFile(id);
-    if (this.readOnly) throw new PriorStoreError('cannot delete: the store was opened read-only', { id, file });
-    await this.inOrder(id, async () => {
-      this.cache.delete(id);
+  async delete(key: PriorKey): Promise<void> {
+    const file = this.entryFile(key);
+    const text = keyText(key);
+    const where = { ...keyPlace(key), file };
+    if (this.readOnly) throw new PriorStoreError('cannot delete: the store was opened read-only', where);
+    await this.inOrder(text, async () => {
+      this.cache.delete(text);
       try {
         await rm(file);
       } catch (error) {
         if (codeOf(error) === 'ENOENT') return;
-        throw new PriorStoreError(`cannot delete: ${messageOf(error)}`, { id, file }, { cause: error });
+        throw new PriorStoreError(`cannot delete: ${messageOf(error)}`, where, { cause: error });
       }
       await syncDirectory(path.dirname(file));
     });
   }
 
-  private async idsInShard(shard: string, dir: string): Promise<string[]> {
+  private async keysInShard(shard: string, dir: string): Promise<PriorKey[]> {
     const files = await readdir(dir, { withFileTypes: true });
-    const ids: string[] = [];
+    const keys: PriorKey[] = [];
     for (const f of files) {
       if (f.name.startsWith('.')) continue; // temp files of an interrupted write, or system dot-files
       const file = path.join(dir, f.name);
@@ -265,13 +282,13 @@ export class DiskPriorStore implements PriorStore {
       if (!f.isFile() || parsed.kind === 'foreign') throw new PriorStoreError('not a prior entry name: a foreign file in the store', { file });
       const id = parsed.kind === 'plain' ? parsed.id : await readEntryId(file);
       if (id === undefined) continue; // deleted while listing
-      const expected = entryLocation(id);
+      const expected = entryLocation(id, parsed.cls);
       if (expected.shard !== shard || expected.name !== f.name) {
-        throw new PriorStoreError(`misplaced entry: its id belongs in ${path.join(expected.shard, expected.name)}`, { id, file });
+        throw new PriorStoreError(`misplaced entry: its id belongs in ${path.join(expected.shard, expected.name)}`, { id, ...(parsed.cls === undefined ? {} : { priorClass: parsed.cls }), file });
       }
-      ids.push(id);
+      keys.push(priorKey(id, parsed.cls));
     }
-    return ids;
+    return keys;
   }
 
   private async ensureShard(shard: string): Promise<void> {
@@ -280,7 +297,7 @@ export class DiskPriorStore implements PriorStore {
     this.knownShards.add(shard);
   }
 
-  /** Runs `op` after every earlier operation on `id` has settled. */
+  /** Runs `op` after every earlier operation on the same key (its keyText) has settled. */
   private inOrder<T>(id: string, op: () => Promise<T>): Promise<T> {
     const previous = this.pending.get(id) ?? Promise.resolve();
     const result = previous.then(op);

@@ -38,6 +38,8 @@ export interface EntryHeader {
   format: typeof ENTRY_FORMAT;
   version: number;
   id: string;
+  /** The class (output channel) of a class entry; absent in a single-class entry (every entry written before classes). */
+  class?: number;
   step: number;
   config: PriorConfig;
   tensors: TensorLayout[];
@@ -52,7 +54,7 @@ export interface EncodedEntry {
 }
 
 /** The entry file for `state`, checksum included. The state must pass priorStateProblem. */
-export function encodeEntry(id: string, state: PriorState, compression: StoreCompression = 'none'): EncodedEntry {
+export function encodeEntry(id: string, state: PriorState, compression: StoreCompression = 'none', cls?: number): EncodedEntry {
   const tensors: TensorLayout[] = [];
   const values: Float32Array[] = [];
   let payloadBytes = 0;
@@ -66,7 +68,7 @@ export function encodeEntry(id: string, state: PriorState, compression: StoreCom
     }
   }
   const version = tensors.some((t) => t.dtype !== 'float32') ? ENTRY_VERSION : 1;
-  const header: EntryHeader = { format: ENTRY_FORMAT, version, id, step: state.step, config: state.config, tensors };
+  const header: EntryHeader = { format: ENTRY_FORMAT, version, id, ...(cls === undefined ? {} : { class: cls }), step: state.step, config: state.config, tensors };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const payloadStart = align8(PREFIX_BYTES + headerBytes.length);
   const total = payloadStart + payloadBytes + CHECKSUM_BYTES;
@@ -120,8 +122,8 @@ export function decodeHeader(json: Buffer): Decoded<EntryHeader> {
   return { ok: true, value: h as EntryHeader };
 }
 
-/** The state stored in `bytes`, after checking length, checksum, format, id and layout. */
-export function decodeEntry(bytes: Buffer, expectedId: string): Decoded<PriorState> {
+/** The state stored in `bytes`, after checking length, checksum, format, id, class and layout. */
+export function decodeEntry(bytes: Buffer, expectedId: string, expectedClass?: number): Decoded<PriorState> {
   const prefix = decodePrefix(bytes);
   if (!prefix.ok) return prefix;
   const { headerBytes, payloadBytes, totalBytes } = prefix.value;
@@ -136,6 +138,7 @@ export function decodeEntry(bytes: Buffer, expectedId: string): Decoded<PriorSta
   const version = bytes.readUInt32LE(8);
   if (header.version !== version) return { ok: false, problem: `the header's version is ${header.version}, the prefix's ${version}` };
   if (header.id !== expectedId) return { ok: false, problem: `the file holds the prior of sample ${JSON.stringify(header.id)}, not this one` };
+  if (header.class !== expectedClass) return { ok: false, problem: `the file holds the prior of ${header.class === undefined ? 'no class' : `class ${JSON.stringify(header.class)}`}, not this one` };
   if (!Number.isSafeInteger(header.step) || header.step < 0) return { ok: false, problem: `step ${JSON.stringify(header.step)} is not a non-negative integer` };
   const groups: Record<TensorGroup, [string, StoredTensor][]> = { weights: [], firstMoment: [], secondMoment: [] };
   const seen = new Set<string>();

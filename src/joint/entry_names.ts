@@ -7,6 +7,12 @@ import { createHash } from 'node:crypto';
  * filesystems would merge them), and no id can reach outside its shard ("..", "/").
  */
 export const ENTRY_SUFFIX = '.prior';
+/**
+ * The entry of a class's prior (key { id, class }) adds `.c<class>` (decimal) before the
+ * suffix. Stems never hold a '.', so the names of single-class stores are unchanged and
+ * never taken for a class entry.
+ */
+const CLASS_PART = /\.c(0|[1-9][0-9]{0,9})$/;
 /** Percent-encoded names up to this length are used as they are; longer ones are hashed (filename limits are ~255 bytes). */
 export const MAX_PLAIN_NAME = 150;
 /** Readable start kept in front of the hash of a long id. */
@@ -23,7 +29,12 @@ export interface EntryLocation {
   name: string;
 }
 
-export function entryLocation(id: string): EntryLocation {
+/**
+ * The shard and file name of the entry of `id` (class `cls`, if given). Every class of one
+ * id lies in the id's shard, next to the others.
+ */
+export function entryLocation(id: string, cls?: number): EntryLocation {
+  const suffix = (cls === undefined ? '' : `.c${cls}`) + ENTRY_SUFFIX;
   const bytes = idBytes(id);
   const hash = createHash('sha256').update(bytes).digest('hex');
   const shard = hash.slice(0, 2);
@@ -32,10 +43,10 @@ export function entryLocation(id: string): EntryLocation {
   // The empty id would give the dot-file ".prior", which readers skip: it is hashed too.
   if (wellFormed && stem.length > 0 && stem.length <= MAX_PLAIN_NAME) {
     if (WINDOWS_RESERVED.test(stem)) stem = `%${hex2(bytes[0]!)}${stem.slice(1)}`;
-    return { shard, name: stem + ENTRY_SUFFIX };
+    return { shard, name: stem + suffix };
   }
   // Lone surrogates go here too: plain names are decoded as strict UTF-8, which cannot hold them.
-  return { shard, name: `${cutAtEscape(stem, HASHED_NAME_HINT)}~${hash}${ENTRY_SUFFIX}` };
+  return { shard, name: `${cutAtEscape(stem, HASHED_NAME_HINT)}~${hash}${suffix}` };
 }
 
 export function isShardName(name: string): boolean {
@@ -46,12 +57,17 @@ export function isShardName(name: string): boolean {
  * What a file name in a shard says: the id itself (plain names decode to it), `hashed`
  * (the id is only in the entry's header) or `foreign` (not a name this store writes).
  */
-export type ParsedEntryName = { kind: 'plain'; id: string } | { kind: 'hashed' } | { kind: 'foreign' };
+export type ParsedEntryName = { kind: 'plain'; id: string; cls?: number } | { kind: 'hashed'; cls?: number } | { kind: 'foreign' };
 
 export function parseEntryName(name: string): ParsedEntryName {
   if (!name.endsWith(ENTRY_SUFFIX)) return { kind: 'foreign' };
-  const stem = name.slice(0, -ENTRY_SUFFIX.length);
-  if (HASHED_STEM.test(stem)) return { kind: 'hashed' };
+  let stem = name.slice(0, -ENTRY_SUFFIX.length);
+  const classPart = CLASS_PART.exec(stem);
+  const cls = classPart ? Number(classPart[1]) : undefined;
+  if (classPart) stem = stem.slice(0, classPart.index);
+  if (cls !== undefined && cls >= 2 ** 31) return { kind: 'foreign' };
+  const withClass = cls === undefined ? {} : { cls };
+  if (HASHED_STEM.test(stem)) return { kind: 'hashed', ...withClass };
   if (!PLAIN_STEM.test(stem)) return { kind: 'foreign' };
   let id: string;
   try {
@@ -60,7 +76,7 @@ export function parseEntryName(name: string): ParsedEntryName {
     return { kind: 'foreign' };
   }
   // Only the one name the encoder gives an id counts (e.g. "%61.prior" for "a" does not).
-  return entryLocation(id).name === name ? { kind: 'plain', id } : { kind: 'foreign' };
+  return entryLocation(id, cls).name === name ? { kind: 'plain', id, ...withClass } : { kind: 'foreign' };
 }
 
 /**

@@ -1,13 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
-import type { PriorConfigInput } from '../priors/prior_config.js';
+import type { JointPriorSpec } from './class_priors.js';
 import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
-import { JointCore, type JointPriorOptions } from './joint_core.js';
+import { JointCore, type BatchStates, type JointPriorOptions } from './joint_core.js';
 import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
-import { agreementIou, JointLogger } from './joint_logger.js';
+import type { JointLogger } from './joint_logger.js';
 import type { PerSamplePriors } from './per_sample_priors.js';
 import type { PriorState } from './prior_state.js';
-import type { JointSample } from './implicit_prior_trainer.js';
+import { checkSample } from './joint_sample.js';
+import type { ViewTransform } from './view_transform.js';
 
 /** The hook's options: the prior side's, as the trainer's (the net's optimiser and loss are the user's model.compile). */
 export type ImplicitPriorHookOptions = JointPriorOptions;
@@ -24,7 +25,9 @@ interface Queued {
   xs: tf.Tensor3D;
   ys: tf.Tensor3D;
   weights: tf.Tensor3D | null;
-  state: PriorState;
+  /** Its priors, one per class with a prior. */
+  states: PriorState[];
+  transform: ViewTransform | undefined;
 }
 
 /** What the last training loss call measured (before the net's step), for the logs. */
@@ -33,6 +36,8 @@ interface StepValues {
   mse: number;
   alpha: number;
   iou: number;
+  /** The agreement per class (class priors only), for the logs. */
+  perClass: Record<string, number>;
   /** The first sample's net and prior maps, kept on image steps. */
   image: { net: tf.Tensor; prior: tf.Tensor } | null;
 }
@@ -44,10 +49,11 @@ interface StepValues {
  *   model.compile({ optimizer: 'adam', loss: hook.loss });
  *   await model.fitDataset(hook.wrap(samples).batch(4), { epochs, callbacks: [hook] });
  *
- * `wrap` maps each sample {id, xs, ys, weights?} to {xs, ys'} where ys' stacks the weak
- * labels, their weights, the sample's prior map (loaded from the store, or started
- * from the net's output) and its ticket (a constant channel naming the sample) on the
- * channel axis, so each sample's id travels with its batch: a dataset shuffled or
+ * `wrap` maps each sample {id, xs, ys, weights?, transform?} to {xs, ys'} where ys' stacks
+ * the weak labels (K channels), their weights (K), the sample's prior maps (one per class
+ * with a prior, loaded from the store or started from the net's output, evaluated
+ * through the sample's transform) and its ticket (a constant channel naming the sample)
+ * on the channel axis, so each sample's id travels with its batch: a dataset shuffled or
  * batched after `wrap` still updates every sample's own prior. `loss` is the weak loss plus
  * beta * alpha * MSE(output, prior map) read from ys'; after each batch the callback
  * updates those samples' priors towards the net's new output (and the weak labels) and
@@ -65,7 +71,7 @@ export class ImplicitPriorCallback extends tf.Callback {
   private steps = 0;
   private measured: StepValues | null = null;
 
-  constructor(private readonly net: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorHookOptions = {}) {
+  constructor(private readonly net: tf.LayersModel, prior: JointPriorSpec, options: ImplicitPriorHookOptions = {}) {
     super();
     this.core = new JointCore(net, prior, options);
   }
@@ -91,48 +97,60 @@ export class ImplicitPriorCallback extends tf.Callback {
 
   /** The dataset for model.fitDataset (batch it afterwards). */
   wrap(samples: tf.data.Dataset<tf.TensorContainer>): tf.data.Dataset<{ xs: tf.Tensor3D; ys: tf.Tensor3D }> {
+    const channels = this.core.channels;
     return samples.mapAsync(async (value) => {
-      const s = value as unknown as JointSample;
+      const s = checkSample(value, channels);
       const [height, width] = s.ys.shape;
-      const [state] = await this.priors.states([s.id], () => [tf.tidy(() => (this.net.predict(tf.expandDims(s.xs, 0)) as tf.Tensor).dataSync() as Float32Array)], height, width);
-      const map = this.priors.probabilityMaps([state!], height, width);
+      const transforms = [s.transform];
+      const states = await this.core.states([s.id], () => this.net.predict(tf.expandDims(s.xs, 0)) as tf.Tensor4D, height, width, transforms);
+      const maps = this.core.priorMaps(states, height, width, transforms);
       const ticket = this.nextTicket;
-      if (this.pending.has(ticket)) throw new InputError(`sample ${JSON.stringify(s.id)}: ${TICKETS} wrapped samples are waiting for their batches; batch the wrapped dataset and train on it`);
+      if (this.pending.has(ticket)) {
+        maps.dispose();
+        throw new InputError(`sample ${JSON.stringify(s.id)}: ${TICKETS} wrapped samples are waiting for their batches; batch the wrapped dataset and train on it`);
+      }
       this.nextTicket = (ticket + 1) % TICKETS;
-      this.pending.set(ticket, { id: s.id, xs: tf.keep(s.xs.clone()), ys: tf.keep(s.ys.clone()), weights: s.weights ? tf.keep(s.weights.clone()) : null, state: state! });
-      const ys = tf.tidy(() => tf.concat([s.ys, s.weights ?? tf.onesLike(s.ys), tf.reshape(map, [height, width, 1]), tf.fill([height, width, 1], ticket)], 2) as tf.Tensor3D);
-      map.dispose();
+      this.pending.set(ticket, { id: s.id, xs: tf.keep(s.xs.clone()), ys: tf.keep(s.ys.clone()), weights: s.weights ? tf.keep(s.weights.clone()) : null, states: states.map((perClass) => perClass[0]!), transform: s.transform });
+      const ys = tf.tidy(() => {
+        const weights = s.weights ? (s.weights.shape[2] === channels ? s.weights : tf.tile(s.weights, [1, 1, channels])) : tf.onesLike(s.ys);
+        return tf.concat([s.ys, weights, tf.reshape(maps, [height, width, this.core.classes.length]), tf.fill([height, width, 1], ticket)], 2) as tf.Tensor3D;
+      });
+      maps.dispose();
       return { xs: s.xs, ys };
     });
   }
 
-  /** The loss to compile the model with: ys' = [labels, weights, prior map, ticket]. */
+  /** The loss to compile the model with: ys' = [labels (K), weights (K), prior maps (one per class with a prior), ticket]. */
   readonly loss = (packed: tf.Tensor, output: tf.Tensor): tf.Scalar => tf.tidy(() => {
-    const [labels, weights, prior, tickets] = tf.split(packed, 4, -1);
+    const k = this.core.channels;
+    const [labels, weights, prior, tickets] = tf.split(packed, [k, k, this.core.classes.length, 1], -1);
     const [batch] = packed.shape as number[];
     this.batchTickets = Array.from(tf.slice(tickets!, [0, 0, 0, 0], [batch!, 1, 1, 1]).dataSync(), Math.round);
     const weak = weightedBinaryCrossEntropy(labels!, output, weights);
-    const mse = agreementPenalty(output, prior!);
+    const withPriors = this.core.withPriors(output as tf.Tensor4D);
+    const mse = agreementPenalty(withPriors, prior!);
     // alpha is a value, without gradient through it (eq. 17 soft clipping, 0 in the warm-up).
-    const m = this.measure(weak, mse, output, prior!);
+    const m = this.measure(weak, mse, withPriors, prior! as tf.Tensor4D);
     return tf.add(weak, tf.mul(this.core.opts.beta * m.alpha, mse)) as tf.Scalar;
   });
 
   /** Reads the step's values, alpha included, for the loss and the logs (the loss runs once per batch, before the net's step). */
-  private measure(weak: tf.Tensor, mse: tf.Tensor, output: tf.Tensor, prior: tf.Tensor): StepValues {
+  private measure(weak: tf.Tensor, mse: tf.Tensor, withPriors: tf.Tensor4D, prior: tf.Tensor4D): StepValues {
     if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
     const warm = this.warmingUp;
-    const [, height, width] = output.shape as number[];
+    const [, height, width] = withPriors.shape;
     const image = this.logger && !warm && this.logger.wantsImage(this.steps + 1)
-      ? { net: tf.keep(tf.slice(output, [0, 0, 0, 0], [1, height!, width!, 1])), prior: tf.keep(tf.slice(prior, [0, 0, 0, 0], [1, height!, width!, 1])) }
+      ? { net: tf.keep(tf.slice(withPriors, [0, 0, 0, 0], [1, height, width, 1])), prior: tf.keep(tf.slice(prior, [0, 0, 0, 0], [1, height, width, 1])) }
       : null;
     const w = weak.dataSync()[0]!;
     const m = mse.dataSync()[0]!;
+    const { agreement_iou: iou, ...perClass } = warm ? { agreement_iou: NaN } : this.core.agreement(withPriors, prior);
     this.measured = {
       weak: w,
       mse: warm ? NaN : m,
       alpha: this.core.alpha(w, m, this.steps),
-      iou: warm ? NaN : agreementIou(output, prior),
+      iou: iou!,
+      perClass,
       image,
     };
     return this.measured;
@@ -151,12 +169,14 @@ export class ImplicitPriorCallback extends tf.Callback {
     let priorLoss = NaN;
     try {
       if (!this.warmingUp) {
+        const k = this.core.channels;
         const xs = tf.stack(done.map((d) => d.xs)) as tf.Tensor4D;
         const out = this.net.predict(xs) as tf.Tensor4D;
         const labels = tf.stack(done.map((d) => d.ys)) as tf.Tensor4D;
-        const weights = done.every((d) => d.weights) ? (tf.stack(done.map((d) => d.weights!)) as tf.Tensor4D) : undefined;
+        const weights = done.every((d) => d.weights) ? (tf.tidy(() => tf.stack(done.map((d) => (d.weights!.shape[2] === k ? d.weights! : tf.tile(d.weights!, [1, 1, k]))))) as tf.Tensor4D) : undefined;
+        const states: BatchStates = this.core.classes.map((_, j) => done.map((d) => d.states[j]!));
         try {
-          priorLoss = await this.core.updatePriors(done.map((d) => d.id), done.map((d) => d.state), out, labels, weights);
+          priorLoss = await this.core.updatePriors(done.map((d) => d.id), states, out, labels, weights, done.map((d) => d.transform));
         } finally {
           tf.dispose([xs, out, labels, ...(weights ? [weights] : [])]);
         }
@@ -172,6 +192,7 @@ export class ImplicitPriorCallback extends tf.Callback {
     const stepLogs: Record<string, number> = {
       ...(loss === undefined ? {} : { loss }),
       weak_loss: m?.weak ?? NaN, prior_loss: priorLoss, alpha: m?.alpha ?? NaN, agreement_iou: m?.iou ?? NaN, agreement_mse: m?.mse ?? NaN,
+      ...(m?.perClass ?? {}),
     };
     // Seen by the callbacks after this one (a tensorBoard callback listed later logs them).
     if (logs) for (const [k, v] of Object.entries(stepLogs)) if (k !== 'loss') logs[k] = v;

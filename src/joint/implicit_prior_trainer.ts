@@ -1,28 +1,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { fitPrior } from '../fit/fit_prior.js';
 import { probabilityMap } from '../probability_map.js';
-import type { PriorConfig, PriorConfigInput } from '../priors/prior_config.js';
+import type { PriorConfig } from '../priors/prior_config.js';
+import type { JointPriorSpec } from './class_priors.js';
 import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
 import { JointCore, type JointPriorOptions } from './joint_core.js';
 import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
+import { checkSample, disposeSample, type JointSample } from './joint_sample.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors } from './per_sample_priors.js';
 import { initialState, writeWeights } from './prior_parameters.js';
+import { describeKey, priorKey } from './prior_key.js';
 import type { PriorStore } from './prior_state.js';
 import { evaluateMask, evaluateProbability } from '../priors/evaluate.js';
-import { agreementIou, JointLogger, RunningMeans } from './joint_logger.js';
-import { ConfigError, InputError } from '../errors.js';
+import type { ImplicitPrior } from '../priors/implicit_prior.js';
+import { JointLogger, RunningMeans } from './joint_logger.js';
+import { ConfigError } from '../errors.js';
 
-/** One training example: its id (the key of its prior in the store), input, weak labels and optional per-pixel weights. */
-export interface JointSample {
-  id: string;
-  /** [H, W, C] input of the net. */
-  xs: tf.Tensor3D;
-  /** [H, W, 1] weak labels in [0, 1]. */
-  ys: tf.Tensor3D;
-  /** [H, W, 1] loss weight per pixel (0 = unlabelled); default 1 everywhere. */
-  weights?: tf.Tensor3D;
-}
+export type { JointSample } from './joint_sample.js';
 
 /**
  * Training data: a tf.data.Dataset of samples (its tensors are disposed after use, as
@@ -62,8 +57,10 @@ export interface JointStepTimings {
   load: number;
   /** The priors' maps sigma(-F) on the grid, the penalty's targets. */
   priorMaps: number;
-  /** The net's loss, gradient and optimiser step, and the agreement IoU. */
+  /** The net's loss, gradient and optimiser step. */
   net: number;
+  /** The agreement of net and priors for the logs: IoU over the batch, and IoU and MSE per class with class priors. */
+  agreement: number;
   /** PerSamplePriors.update: the priors' steps towards the net, and saving them to the store. */
   priorUpdate: number;
   /** TensorBoard (logDir): the net/prior image (every imageEvery steps), and the scalars. */
@@ -80,8 +77,9 @@ export interface JointStepLogs {
   /** MSE between the net's output and the priors' maps (eq. 12's distance), before the prior update. */
   prior_loss: number;
   alpha: number;
-  /** IoU of the thresholded net output and the priors' masks over the batch. */
+  /** IoU of the thresholded net output and the priors' masks over the batch (every class with a prior). */
   agreement_iou: number;
+  /* With class priors also `agreement_iou/class_<c>` and `agreement_mse/class_<c>` per class. */
   agreement_mse: number;
   [key: string]: number;
 }
@@ -94,7 +92,10 @@ export { JOINT_DEFAULTS } from './joint_core.js';
  * Each step loads the batch's priors (and their optimiser states) from the store,
  * updates the net with the priors' maps held fixed, then each prior towards the net's
  * output held fixed, and saves the priors back. The model is any tf.LayersModel that
- * maps [B, H, W, C] to foreground probabilities [B, H, W, 1]; its code is not changed.
+ * maps [B, H, W, C] to foreground probabilities [B, H, W, 1], or to K class channels
+ * [B, H, W, K] (sigmoid or softmax) with one prior per sample and class (`{ 1: 'pc',
+ * 2: 'convex' }`); its code is not changed. A sample that is an augmented view carries
+ * its transform, and its priors are evaluated through it.
  */
 export class ImplicitPriorTrainer {
   readonly store: PriorStore;
@@ -105,11 +106,13 @@ export class ImplicitPriorTrainer {
   /** Net steps taken (for the warm-up). */
   step = 0;
   /** Timings of the last trainStep (a new object each step). */
-  lastTimings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
+  lastTimings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, agreement: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
   private readonly logger: JointLogger | null;
+  private readonly priorSpec: JointPriorSpec;
 
-  constructor(readonly model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}) {
+  constructor(readonly model: tf.LayersModel, prior: JointPriorSpec, options: ImplicitPriorOptions = {}) {
     this.core = new JointCore(model, prior, options);
+    this.priorSpec = prior;
     this.opts = this.core.opts;
     this.store = this.core.store;
     this.priorConfig = this.core.priorConfig;
@@ -117,18 +120,23 @@ export class ImplicitPriorTrainer {
     this.optimizer = this.opts.optimizer ?? tf.train.adam(1e-3);
   }
 
-  /** The working prior and its per-sample states (built on first use: a beta = 0 run, the baseline, never needs one). */
+  /** The working prior and its per-sample states (built on first use: a beta = 0 run, the baseline, never needs one); the first class's with class priors. */
   get priors(): PerSamplePriors {
     return this.core.priors;
   }
 
+  /** The working prior and per-sample states of the class on output channel `channel`. */
+  priorsOf(channel: number): PerSamplePriors {
+    return this.core.priorsOf(channel);
+  }
+
   /**
-   * The stored prior of sample `id` on an H x W grid: its mask (1 = foreground, row-major),
-   * e.g. to save the priors' masks after training as pseudo-labels. Throws when the store
-   * has no prior for `id`.
+   * The stored prior of sample `id` (of class `cls`, with class priors) on an H x W grid
+   * of the original image: its mask (1 = foreground, row-major), e.g. to save the priors'
+   * masks after training as pseudo-labels. Throws when the store has no such prior.
    */
-  async priorMask(id: string, height: number, width: number): Promise<Uint8Array> {
-    return evaluateMask(await this.loadedPrior(id), height, width);
+  async priorMask(id: string, height: number, width: number, cls?: number): Promise<Uint8Array> {
+    return this.withStoredPrior(id, cls, (prior) => evaluateMask(prior, height, width));
   }
 
   /**
@@ -140,20 +148,29 @@ export class ImplicitPriorTrainer {
   }
 
   /** Like priorMask, the prior's foreground probability sigma(-F) per pixel. */
-  async priorProbability(id: string, height: number, width: number): Promise<Float32Array> {
-    return evaluateProbability(await this.loadedPrior(id), height, width);
+  async priorProbability(id: string, height: number, width: number, cls?: number): Promise<Float32Array> {
+    return this.withStoredPrior(id, cls, (prior) => evaluateProbability(prior, height, width));
   }
 
-  private async loadedPrior(id: string) {
-    const state = await this.store.load(id);
-    if (!state) throw new ConfigError(`no prior stored for sample ${JSON.stringify(id)}`);
-    writeWeights(this.priors.prior, state.weights, `prior of sample ${id}`);
-    return this.priors.prior;
+  /**
+   * `use` on the working prior holding the stored state of (id, class). The weights are
+   * written and used with no await in between: calls running at once (Promise.all over
+   * ids) share the working prior, and must not see each other's weights.
+   */
+  private async withStoredPrior<T>(id: string, cls: number | undefined, use: (prior: ImplicitPrior) => T): Promise<T> {
+    if (this.core.keyed && cls === undefined) throw new ConfigError(`the priors are per class: name the class (output channel) of sample ${JSON.stringify(id)}'s prior`);
+    if (!this.core.keyed && cls !== undefined) throw new ConfigError(`the net has one output and one prior per sample: no class ${cls}`);
+    const priors = this.core.priorsOf(cls ?? this.core.classes[0]!.channel);
+    const key = priorKey(id, this.core.keyed ? cls : undefined);
+    const state = await this.store.load(key);
+    if (!state) throw new ConfigError(`no prior stored for ${describeKey(key)}`);
+    writeWeights(priors.prior, state.weights, `prior of ${describeKey(key)}`);
+    return use(priors.prior);
   }
 
   /** One joint step on a batch. */
   async trainStep(batch: JointSample[]): Promise<JointStepLogs> {
-    const timings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
+    const timings: JointStepTimings = { load: 0, priorMaps: 0, net: 0, agreement: 0, priorUpdate: 0, image: 0, scalars: 0, total: 0 };
     this.lastTimings = timings;
     const started = performance.now();
     let mark = started;
@@ -164,9 +181,15 @@ export class ImplicitPriorTrainer {
       return ms;
     };
     const ids = batch.map((s) => s.id);
+    const transforms = batch.map((s) => s.transform);
+    const channels = this.core.channels;
     const xs = tf.stack(batch.map((s) => s.xs)) as tf.Tensor4D;
     const ys = tf.stack(batch.map((s) => s.ys)) as tf.Tensor4D;
-    const weights = batch.every((s) => s.weights) ? (tf.stack(batch.map((s) => s.weights!)) as tf.Tensor4D) : undefined;
+    // Weights of one channel and of K channels can meet in a batch: each is brought to the widest.
+    const wide = batch.some((s) => s.weights?.shape[2] === channels) ? channels : 1;
+    const weights = batch.every((s) => s.weights)
+      ? (tf.tidy(() => tf.stack(batch.map((s) => (s.weights!.shape[2] === wide ? s.weights! : tf.tile(s.weights!, [1, 1, wide]))))) as tf.Tensor4D)
+      : undefined;
     const [, height, width] = ys.shape;
     try {
       // During the warm-up alpha is 0: the priors neither act nor learn, and a sample's prior
@@ -178,12 +201,9 @@ export class ImplicitPriorTrainer {
         timings.net = lap();
         return logs;
       }
-      const states = await this.priors.states(ids, () => tf.tidy(() => {
-        const p = this.model.predict(xs) as tf.Tensor4D;
-        return ids.map((_, i) => tf.slice(p, [i, 0, 0, 0], [1, height, width, 1]).dataSync() as Float32Array);
-      }), height, width);
+      const states = await this.core.states(ids, () => this.model.predict(xs) as tf.Tensor4D, height, width, transforms);
       timings.load = lap();
-      const priorMaps = this.priors.probabilityMaps(states, height, width);
+      const priorMaps = this.core.priorMaps(states, height, width, transforms);
       timings.priorMaps = lap();
       const lossFn = this.opts.loss ?? weightedBinaryCrossEntropy;
       // Weak loss and MSE at the current net, for alpha (a value, no gradient through it).
@@ -195,7 +215,8 @@ export class ImplicitPriorTrainer {
         const out = this.model.apply(xs, { training: true }) as tf.Tensor4D;
         output = tf.keep(out.clone());
         const w = lossFn(ys, out, weights);
-        const m = agreementPenalty(out, priorMaps);
+        // Only the channels with priors are penalised: a class left alone is left alone.
+        const m = agreementPenalty(this.core.withPriors(out), priorMaps);
         weak = w.dataSync()[0]!;
         mse = m.dataSync()[0]!;
         alpha = this.core.alpha(weak, mse, this.step);
@@ -206,15 +227,25 @@ export class ImplicitPriorTrainer {
       total.dispose();
       this.step++;
       const netOut = output! as tf.Tensor4D;
-      const iou = agreementIou(netOut, priorMaps);
-      // The image shows the first sample's prior map as the net saw it (before the prior's update), so nothing is evaluated twice.
-      const imageOfPrior = this.logger?.wantsImage(this.step) ? tf.slice(priorMaps, [0, 0, 0, 0], [1, height, width, 1]) : null;
-      const imageOfNet = imageOfPrior ? tf.slice(netOut, [0, 0, 0, 0], [1, height, width, 1]) : null;
-      priorMaps.dispose();
       timings.net = lap();
+      const netWithPriors = this.core.withPriors(netOut);
+      const agreement = this.core.agreement(netWithPriors, priorMaps);
+      timings.agreement = lap();
+      // The image shows the first sample's first prior map as the net saw it (before the prior's update), so nothing is evaluated twice.
+      const imageOfPrior = this.logger?.wantsImage(this.step) ? tf.slice(priorMaps, [0, 0, 0, 0], [1, height, width, 1]) : null;
+      const imageOfNet = imageOfPrior ? tf.slice(netWithPriors, [0, 0, 0, 0], [1, height, width, 1]) : null;
+      if (netWithPriors !== netOut) netWithPriors.dispose();
+      priorMaps.dispose();
+      timings.agreement += lap();
       // The priors follow the net (held fixed) and the weak labels (eq. 13); beta would only scale their step, which Adam undoes.
-      const priorLoss = await this.core.updatePriors(ids, states, netOut, ys, weights);
-      const logs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: iou, agreement_mse: mse };
+      let priorLoss: number;
+      try {
+        priorLoss = await this.core.updatePriors(ids, states, netOut, ys, weights, transforms);
+      } catch (error) {
+        tf.dispose([netOut, ...(imageOfPrior && imageOfNet ? [imageOfNet, imageOfPrior] : [])]);
+        throw error;
+      }
+      const logs: JointStepLogs = { loss, weak_loss: weak, prior_loss: priorLoss, alpha, agreement_iou: agreement['agreement_iou']!, agreement_mse: mse, ...agreement };
       timings.priorUpdate = lap();
       if (imageOfPrior && imageOfNet) {
         try {
@@ -291,7 +322,7 @@ export class ImplicitPriorTrainer {
           batches++;
         }
       };
-      for await (const sample of iterate(data)) {
+      for await (const sample of iterate(data, this.core.channels)) {
         pending.push(sample);
         if (pending.length === batchSize) await run();
       }
@@ -316,7 +347,7 @@ export class ImplicitPriorTrainer {
     const ids: string[] = [];
     try {
       // The priors of the net-only epochs are not used; a throwaway store keeps them out of the user's.
-      const netOnly = new ImplicitPriorTrainer(this.model, this.priorConfig, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer, logDir: undefined });
+      const netOnly = new ImplicitPriorTrainer(this.model, this.priorSpec, { ...this.opts, beta: 0, store: new MemoryPriorStore(), optimizer: this.optimizer, logDir: undefined });
       try {
         await netOnly.fit(data, options);
       } finally {
@@ -325,13 +356,19 @@ export class ImplicitPriorTrainer {
     } finally {
       this.opts.beta = beta;
     }
-    for await (const sample of iterate(data)) {
+    for await (const sample of iterate(data, this.core.channels)) {
       const [height, width] = sample.ys.shape;
-      const map = tf.tidy(() => (this.model.predict(tf.expandDims(sample.xs, 0)) as tf.Tensor).dataSync() as Float32Array);
+      if (sample.transform) throw new ConfigError(`fitSequential fits each prior to the net's output on the original image: sample ${JSON.stringify(sample.id)} is an augmented view (it has a transform)`);
+      const maps = tf.tidy(() => {
+        const out = this.model.predict(tf.expandDims(sample.xs, 0)) as tf.Tensor4D;
+        return this.core.classes.map((c) => tf.slice(out, [0, 0, 0, c.channel], [1, height, width, 1]).dataSync() as Float32Array);
+      });
       if (data instanceof tf.data.Dataset) disposeSample(sample);
-      const prior = this.priors.prior;
-      await fitPrior(prior, probabilityMap(height, width, Float32Array.from(map, (v) => Math.min(1, Math.max(0, v)))), { seed: this.opts.seed, ...(options.fitSteps ? { maxSteps: options.fitSteps } : {}) });
-      await this.store.save(sample.id, initialState(prior));
+      for (const [j, c] of this.core.classes.entries()) {
+        const priors = this.core.priorsOf(c.channel);
+        await fitPrior(priors.prior, probabilityMap(height, width, Float32Array.from(maps[j]!, (v) => Math.min(1, Math.max(0, v)))), { seed: this.opts.seed, ...(options.fitSteps ? { maxSteps: options.fitSteps } : {}) });
+        await this.store.save(priors.key(sample.id), initialState(priors.prior));
+      }
       ids.push(sample.id);
     }
     return ids;
@@ -349,31 +386,20 @@ export class ImplicitPriorTrainer {
   }
 }
 
-/** Adds implicit priors to an existing model (its code unchanged): `withImplicitPrior(model, 'pc', { beta })`. */
-export function withImplicitPrior(model: tf.LayersModel, prior: PriorConfigInput, options: ImplicitPriorOptions = {}): ImplicitPriorTrainer {
+/**
+ * Adds implicit priors to an existing model (its code unchanged): `withImplicitPrior(model,
+ * 'pc', { beta })` for a one-channel net, `withImplicitPrior(model, { 1: 'pc', 2: 'convex' })`
+ * for a net with K class channels (channel -> kind, config or null; see ClassPriors).
+ */
+export function withImplicitPrior(model: tf.LayersModel, prior: JointPriorSpec, options: ImplicitPriorOptions = {}): ImplicitPriorTrainer {
   return new ImplicitPriorTrainer(model, prior, options);
 }
 
-function disposeSample(s: JointSample): void {
-  tf.dispose([s.xs, s.ys, ...(s.weights ? [s.weights] : [])]);
-}
-
-async function* iterate(data: JointData): AsyncGenerator<JointSample> {
+async function* iterate(data: JointData, channels: number): AsyncGenerator<JointSample> {
   if (data instanceof tf.data.Dataset) {
     const it = await data.iterator();
-    for (let r = await it.next(); !r.done; r = await it.next()) yield checkSample(r.value);
+    for (let r = await it.next(); !r.done; r = await it.next()) yield checkSample(r.value, channels);
     return;
   }
-  for await (const s of data as AsyncIterable<JointSample>) yield checkSample(s);
-}
-
-/** A sample must name its prior and carry [H, W, C] input and [H, W, 1] labels of one size. */
-function checkSample(value: unknown): JointSample {
-  const s = value as Partial<JointSample>;
-  if (typeof s.id !== 'string' || s.id === '') throw new InputError(`a training sample needs a non-empty string id (the key of its prior), got ${JSON.stringify(s.id)}`);
-  if (!(s.xs instanceof tf.Tensor) || s.xs.rank !== 3) throw new InputError(`sample ${s.id}: xs must be an [H, W, C] tensor`);
-  if (!(s.ys instanceof tf.Tensor) || s.ys.rank !== 3 || s.ys.shape[2] !== 1) throw new InputError(`sample ${s.id}: ys must be an [H, W, 1] tensor`);
-  if (s.ys.shape[0] !== s.xs.shape[0] || s.ys.shape[1] !== s.xs.shape[1]) throw new InputError(`sample ${s.id}: ys is ${s.ys.shape[0]}x${s.ys.shape[1]} but xs is ${s.xs.shape[0]}x${s.xs.shape[1]}`);
-  if (s.weights !== undefined && (!(s.weights instanceof tf.Tensor) || s.weights.shape.join() !== s.ys.shape.join())) throw new InputError(`sample ${s.id}: weights must have the shape of ys`);
-  return s as JointSample;
+  for await (const s of data as AsyncIterable<JointSample>) yield checkSample(s, channels);
 }

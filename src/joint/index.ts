@@ -1,12 +1,17 @@
 export type { PriorState, PriorStore, StoredTensor } from './prior_state.js';
+export { keyId, keyClass, type PriorKey, type ClassPriorKey } from './prior_key.js';
 export { MemoryPriorStore } from './memory_prior_store.js';
 export { DiskPriorStore, DEFAULT_CACHE_ENTRIES, STORE_FORMAT, STORE_FORMAT_VERSION, type DiskPriorStoreOptions } from './disk_prior_store.js';
 export { ENTRY_FORMAT, ENTRY_VERSION } from './entry_codec.js';
 export { FLOAT16_MAX, type StoreCompression, type StoredDtype } from './stored_dtype.js';
 export { withImplicitPrior, ImplicitPriorTrainer, JOINT_DEFAULTS, type JointSample, type JointData, type ImplicitPriorOptions, type JointFitOptions, type JointStepLogs, type JointStepTimings } from './implicit_prior_trainer.js';
 export { ImplicitPriorCallback, type ImplicitPriorHookOptions } from './implicit_prior_callback.js';
-export { JointCore, type JointPriorOptions } from './joint_core.js';
+export { JointCore, type JointPriorOptions, type BatchStates } from './joint_core.js';
 export { PerSamplePriors, type PerSamplePriorOptions } from './per_sample_priors.js';
 export { weightedBinaryCrossEntropy, agreementPenalty, alphaValue, type AlphaSchedule } from './joint_loss.js';
 export { writeWeights, readWeights, initialState, weightKey } from './prior_parameters.js';
 export { exportPriorMasks, exportStoreMasks, maskFileName, PSEUDO_LABELS_FORMAT, PSEUDO_LABELS_VERSION, type ExportMasksOptions, type ExportedMasks } from './export_masks.js';
+export { resolveClassPriors, type ClassPriors, type ClassPrior, type JointPriorSpec } from './class_priors.js';
+export { checkSample } from './joint_sample.js';
+export { type ViewTransform, IDENTITY_TRANSFORM, checkTransform, invertTransform, applyTransform, composeTransforms } from './view_transform.js';
+export { augmentSample, randomAugmentation, type AugmentationOptions } from './augmentation.js';

@@ -4,12 +4,16 @@ import * as tf from '@tensorflow/tfjs';
  * The weak-label loss of a segmentation net that outputs foreground probabilities:
  * binary cross-entropy averaged over the labelled pixels (weight > 0; weights also
  * scale pixels), so unlabelled pixels of sparse labels (scribbles, points) add nothing.
+ * With K channels (several classes, sigmoid or softmax) it is the mean over channels of
+ * each channel's BCE; weights of one channel apply to every channel.
  */
 export function weightedBinaryCrossEntropy(labels: tf.Tensor, probabilities: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
   return tf.tidy(() => {
     const bce = binaryCrossEntropy(labels, probabilities);
     if (!weights) return tf.mean(bce) as tf.Scalar;
-    return tf.div(tf.sum(tf.mul(weights, bce)), tf.maximum(tf.sum(weights), 1e-6)) as tf.Scalar;
+    // One weight per pixel counts once per channel (several classes share a pixel's weight).
+    const w = weights.shape[weights.rank - 1] === bce.shape[bce.rank - 1] ? weights : tf.mul(weights, tf.onesLike(bce));
+    return tf.div(tf.sum(tf.mul(w, bce)), tf.maximum(tf.sum(w), 1e-6)) as tf.Scalar;
   });
 }
 

@@ -11,6 +11,8 @@ import { initialState, readWeights, weightKey, writeWeights } from './prior_para
 import type { PriorState, PriorStore } from './prior_state.js';
 import { ConfigError } from '../errors.js';
 import { probabilityOfScores } from '../priors/prior_probability.js';
+import { describeKey, priorKey, type PriorKey } from './prior_key.js';
+import { applyTransform, invertTransform, resampleToOriginal, type ViewTransform } from './view_transform.js';
 
 export interface PerSamplePriorOptions {
   /** Adam learning rate of every sample's prior. */
@@ -20,6 +22,8 @@ export interface PerSamplePriorOptions {
   /** Random pixels per prior step (the whole grid when the image has fewer). */
   points: number;
   seed: number;
+  /** The output channel these priors belong to: store keys are then { id, class }; absent: the plain sample id. */
+  class?: number;
 }
 
 /**
@@ -43,6 +47,11 @@ export class PerSamplePriors {
     this.rng = seedrandom(`joint-${options.seed}`);
   }
 
+  /** The store key of sample `id`'s prior: the id, or { id, class }. */
+  key(id: string): PriorKey {
+    return priorKey(id, this.options.class);
+  }
+
   /** Frame coordinates of an H x W grid, as a tensor (cached per size). */
   grid(height: number, width: number): tf.Tensor2D {
     const key = `${height}x${width}`;
@@ -55,26 +64,44 @@ export class PerSamplePriors {
   }
 
   /**
-   * The stored state of each id; ids never seen start from their map in `netMaps`
-   * (called only when some id is new: [N, H, W] foreground probabilities).
+   * Where the view's pixels lie in the original image's frame: the grid itself, or the
+   * grid under the inverse of the view's transform (a new tensor; see `release`).
    */
-  async states(ids: string[], netMaps: () => Float32Array[], height: number, width: number): Promise<PriorState[]> {
-    const loaded = await Promise.all(ids.map((id) => this.store.load(id)));
+  viewGrid(height: number, width: number, transform?: ViewTransform): tf.Tensor2D {
+    if (!transform) return this.grid(height, width);
+    return tf.tensor2d(applyTransform(invertTransform(transform), gridCoordinates(height, width)), [height * width, 2]);
+  }
+
+  /** Disposes a viewGrid result unless it is the cached grid. */
+  private release(points: tf.Tensor2D, transform?: ViewTransform): void {
+    if (transform) points.dispose();
+  }
+
+  /**
+   * The stored state of each id; ids never seen start from their map in `netMaps`
+   * (called only when some id is new: [N, H, W] foreground probabilities of the views,
+   * brought back to the original image's frame through `transforms`).
+   */
+  async states(ids: string[], netMaps: () => Float32Array[], height: number, width: number, transforms?: ReadonlyArray<ViewTransform | undefined>): Promise<PriorState[]> {
+    const loaded = await Promise.all(ids.map((id) => this.store.load(this.key(id))));
     if (loaded.every((s) => s !== undefined)) return loaded as PriorState[];
     const maps = netMaps();
     return loaded.map((s, i) => {
       if (s) return s;
-      this.prior.initializeFromData?.(probabilityMap(height, width, maps[i]!), this.options.seed);
+      const t = transforms?.[i];
+      this.prior.initializeFromData?.(probabilityMap(height, width, t ? resampleToOriginal(maps[i]!, height, width, t) : maps[i]!), this.options.seed);
       return initialState(this.prior);
     });
   }
 
-  /** The prior's foreground probability sigma(-F) on the H x W grid for each state: [N, H, W, 1]. */
-  probabilityMaps(states: PriorState[], height: number, width: number): tf.Tensor4D {
-    const grid = this.grid(height, width);
-    const maps = states.map((s) => {
+  /** The prior's foreground probability sigma(-F) at each view's H x W pixels (through its transform, if any) for each state: [N, H, W, 1]. */
+  probabilityMaps(states: PriorState[], height: number, width: number, transforms?: ReadonlyArray<ViewTransform | undefined>): tf.Tensor4D {
+    const maps = states.map((s, i) => {
       writeWeights(this.prior, s.weights, 'prior state');
-      return tf.tidy(() => probabilityOfScores(this.prior.score(grid)));
+      const points = this.viewGrid(height, width, transforms?.[i]);
+      const map = tf.tidy(() => probabilityOfScores(this.prior.score(points)));
+      this.release(points, transforms?.[i]);
+      return map;
     });
     const out = tf.tidy(() => tf.reshape(tf.stack(maps), [states.length, height, width, 1]) as tf.Tensor4D);
     tf.dispose(maps);
@@ -87,23 +114,24 @@ export class PerSamplePriors {
    * pixels, plus, with `weak`, the binary cross-entropy of the prior on the weak labels
    * (the paper's scribble loss, eq. 13: BCE(G(w_s), s) anchors the prior to the labels
    * themselves, so net and prior cannot drift off together), with the constraint
-   * projection after each step; saves the states. Returns the mean squared
+   * projection after each step; saves the states. Each view's pixels are taken where
+   * its transform says they came from in the original image. Returns the mean squared
    * difference before the update.
    */
-  async update(ids: string[], states: PriorState[], targets: tf.Tensor4D, weak?: { labels: tf.Tensor4D; weights?: tf.Tensor4D }): Promise<number> {
+  async update(ids: string[], states: PriorState[], targets: tf.Tensor4D, weak?: { labels: tf.Tensor4D; weights?: tf.Tensor4D }, transforms?: ReadonlyArray<ViewTransform | undefined>): Promise<number> {
     const [, height, width] = targets.shape;
     const pixels = height * width;
-    const grid = this.grid(height, width);
     const variables = Object.fromEntries(this.prior.model.trainableWeights.map((w) => [weightKey(w), w.read() as tf.Variable]));
     const column = (t: tf.Tensor4D, i: number) => tf.reshape(tf.slice(t, [i, 0, 0, 0], [1, height, width, 1]), [pixels, 1]) as tf.Tensor2D;
     const score = (pts: tf.Tensor2D) => probabilityOfScores(this.prior.score(pts));
     let before = 0;
     for (let i = 0; i < ids.length; i++) {
       let state = states[i]!;
-      writeWeights(this.prior, state.weights, `prior of sample ${ids[i]}`);
+      writeWeights(this.prior, state.weights, `prior of ${describeKey(this.key(ids[i]!))}`);
+      const grid = this.viewGrid(height, width, transforms?.[i]);
       const target = tf.tidy(() => column(targets, i));
       const balance = classBalance(target);
-      const labelled = weak ? this.labelledPixels(weak, i, column) : null;
+      const labelled = weak ? this.labelledPixels(weak, i, column, grid) : null;
       for (let k = 0; k < this.options.stepsPerVisit; k++) {
         const picks = this.pickPixels(pixels);
         const { value, grads } = tf.tidy(() => {
@@ -133,15 +161,16 @@ export class PerSamplePriors {
         picks?.dispose();
       }
       state = { ...state, config: this.config, weights: readWeights(this.prior) };
+      this.release(grid, transforms?.[i]);
       tf.dispose([target, balance, ...(labelled ? [labelled.points, labelled.labels, labelled.weights, labelled.total] : [])]);
       states[i] = state;
-      await this.store.save(ids[i]!, state);
+      await this.store.save(this.key(ids[i]!), state);
     }
     return before / ids.length;
   }
 
   /** Sample i's labelled pixels (weight > 0): coordinates, labels, weights and their total; null when none. */
-  private labelledPixels(weak: { labels: tf.Tensor4D; weights?: tf.Tensor4D }, i: number, column: (t: tf.Tensor4D, i: number) => tf.Tensor2D): { points: tf.Tensor2D; labels: tf.Tensor2D; weights: tf.Tensor2D; total: tf.Scalar } | null {
+  private labelledPixels(weak: { labels: tf.Tensor4D; weights?: tf.Tensor4D }, i: number, column: (t: tf.Tensor4D, i: number) => tf.Tensor2D, grid: tf.Tensor2D): { points: tf.Tensor2D; labels: tf.Tensor2D; weights: tf.Tensor2D; total: tf.Scalar } | null {
     const [, height, width] = weak.labels.shape;
     const w = weak.weights ? tf.tidy(() => column(weak.weights!, i)) : tf.ones([height * width, 1]);
     const wv = w.dataSync();
@@ -158,7 +187,7 @@ export class PerSamplePriors {
       const labels = tf.gather(column(weak.labels, i), keep) as tf.Tensor2D;
       // Each class of labels carries half of the term: background scribbles are usually far more pixels, and alone they empty the prior.
       const weights = tf.mul(tf.gather(w, keep), classBalance(labels)) as tf.Tensor2D;
-      return { points: tf.gather(this.grid(height, width), keep) as tf.Tensor2D, labels, weights, total: tf.sum(weights) as tf.Scalar };
+      return { points: tf.gather(grid, keep) as tf.Tensor2D, labels, weights, total: tf.sum(weights) as tf.Scalar };
     });
     tf.dispose([w, keep]);
     return out;

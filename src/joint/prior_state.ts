@@ -1,5 +1,6 @@
 import type { PriorConfig } from '../priors/prior_config.js';
 import type { StoredTensor } from '../priors/prior_weights.js';
+import type { PriorKey } from './prior_key.js';
 
 export type { StoredTensor } from '../priors/prior_weights.js';
 
@@ -19,15 +20,18 @@ export interface PriorState {
 
 /**
  * Where per-sample priors live between steps (eq. 12: one nu_i per training example,
- * loaded before and saved after each step). Implementations: MemoryPriorStore and
- * DiskPriorStore. `load` of an id never saved returns undefined; a corrupt or foreign
- * entry throws an error naming the id (and the file), never a silent fresh start.
+ * or one nu^{i,j} per example and class, loaded before and saved after each step), by
+ * PriorKey: a sample id, or { id, class }. Implementations: MemoryPriorStore and
+ * DiskPriorStore. `load` of a key never saved returns undefined; a corrupt or foreign
+ * entry throws an error naming the id, the class (and the file), never a silent fresh start.
  */
 export interface PriorStore {
-  load(id: string): Promise<PriorState | undefined>;
-  save(id: string, state: PriorState): Promise<void>;
-  has(id: string): Promise<boolean>;
-  /** Every stored id (order unspecified). */
+  load(key: PriorKey): Promise<PriorState | undefined>;
+  save(key: PriorKey, state: PriorState): Promise<void>;
+  has(key: PriorKey): Promise<boolean>;
+  /** Every sample id with at least one entry, each once (order unspecified). */
   ids(): Promise<string[]>;
-  delete(id: string): Promise<void>;
+  /** Every entry's key (order unspecified). */
+  keys(): Promise<PriorKey[]>;
+  delete(key: PriorKey): Promise<void>;
 }
