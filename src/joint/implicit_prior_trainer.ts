@@ -356,9 +356,22 @@ export class ImplicitPriorTrainer {
     } finally {
       this.opts.beta = beta;
     }
+    return this.prefit(data, options);
+  }
+
+  /**
+   * Fits every sample's prior (each class's) to the net's current output for it
+   * (fitPrior, eq. 9: the prior kind's own start and stages, e.g. the path-connected
+   * prior's unbending start, G alone, then Adamax with decay on the couplings) and
+   * stores it, replacing what the store held. Before joint training of a pretrained
+   * net, this starts the priors where the paper does (Appendix C: priors pre-fitted to
+   * the net's outputs) instead of from the first visit's initialisation. Returns the ids.
+   */
+  async prefit(data: JointData, options: { fitSteps?: number } = {}): Promise<string[]> {
+    const ids: string[] = [];
     for await (const sample of iterate(data, this.core.channels)) {
       const [height, width] = sample.ys.shape;
-      if (sample.transform) throw new ConfigError(`fitSequential fits each prior to the net's output on the original image: sample ${JSON.stringify(sample.id)} is an augmented view (it has a transform)`);
+      if (sample.transform) throw new ConfigError(`prefit fits each prior to the net's output on the original image: sample ${JSON.stringify(sample.id)} is an augmented view (it has a transform)`);
       const maps = tf.tidy(() => {
         const out = this.model.predict(tf.expandDims(sample.xs, 0)) as tf.Tensor4D;
         return this.core.classes.map((c) => tf.slice(out, [0, 0, 0, c.channel], [1, height, width, 1]).dataSync() as Float32Array);

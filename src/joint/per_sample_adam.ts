@@ -11,10 +11,12 @@ export interface AdamMoments {
  * Adam whose moments live outside it: one training example's prior is updated with
  * that example's own moments and step count (loaded from the store), so resuming a
  * sample continues exactly where its last step stopped. Same update as PyTorch's
- * Adam (bias-corrected, eps outside the square root).
+ * Adam (bias-corrected, eps outside the square root); with `variant: 'adamax'`,
+ * PyTorch's Adamax (the second moment is the decayed infinity norm of the gradient,
+ * kept in the same slot), the path-connected prior's optimiser.
  */
 export class PerSampleAdam {
-  constructor(readonly learningRate: number, readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {}
+  constructor(readonly learningRate: number, readonly variant: 'adam' | 'adamax' = 'adam', readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {}
 
   /**
    * Applies one step to `variables` (keyed like `grads`) with the moments in `state`
@@ -32,7 +34,13 @@ export class PerSampleAdam {
       if (!v || !m0 || !v0) throw new InternalError(`PerSampleAdam: no variable or moments for ${key}`);
       const [m, s] = tf.tidy(() => {
         const m1 = tf.add(tf.mul(this.beta1, tf.tensor(m0.values, m0.shape)), tf.mul(1 - this.beta1, g));
-        const s1 = tf.add(tf.mul(this.beta2, tf.tensor(v0.values, v0.shape)), tf.mul(1 - this.beta2, tf.square(g)));
+        const previous = tf.tensor(v0.values, v0.shape);
+        if (this.variant === 'adamax') {
+          const u1 = tf.maximum(tf.mul(this.beta2, previous), tf.add(tf.abs(g), this.epsilon));
+          v.assign(tf.sub(v, tf.div(tf.mul(this.learningRate / c1, m1), u1)));
+          return [m1, u1];
+        }
+        const s1 = tf.add(tf.mul(this.beta2, previous), tf.mul(1 - this.beta2, tf.square(g)));
         const update = tf.div(tf.mul(this.learningRate / c1, m1), tf.add(tf.sqrt(tf.div(s1, c2)), this.epsilon));
         v.assign(tf.sub(v, update));
         return [m1, s1];

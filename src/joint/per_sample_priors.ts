@@ -15,7 +15,7 @@ import { describeKey, priorKey, type PriorKey } from './prior_key.js';
 import { applyTransform, invertTransform, resampleToOriginal, type ViewTransform } from './view_transform.js';
 
 export interface PerSamplePriorOptions {
-  /** Adam learning rate of every sample's prior. */
+  /** Adam (or Adamax, see PerSampleAdam) learning rate of every sample's prior. */
   learningRate: number;
   /** Prior optimiser steps per visit of a sample (the net takes one). */
   stepsPerVisit: number;
@@ -36,6 +36,7 @@ export class PerSamplePriors {
   readonly config: PriorConfig;
   readonly prior: ImplicitPrior;
   private readonly adam: PerSampleAdam;
+  private readonly decay: { variables: tf.Variable[]; weight: number } | null;
   private readonly rng: () => number;
   private grids = new Map<string, tf.Tensor2D>();
 
@@ -43,7 +44,10 @@ export class PerSamplePriors {
     this.config = resolvePriorConfig(config);
     if (this.config.kind !== 'union' && this.config.inputDim !== 2) throw new ConfigError('joint training uses 2-D priors (one per image)');
     this.prior = createPrior(this.config, { seed: options.seed });
-    this.adam = new PerSampleAdam(options.learningRate);
+    // A prior with training stages (the path-connected one) is updated as its last stage fits it: that stage's optimiser and weight decay.
+    const last = this.prior.trainingStages?.().at(-1);
+    this.adam = new PerSampleAdam(options.learningRate, last?.optimizer ?? 'adam');
+    this.decay = last?.decay && last.decay.weight > 0 ? last.decay : null;
     this.rng = seedrandom(`joint-${options.seed}`);
   }
 
@@ -110,7 +114,8 @@ export class PerSamplePriors {
 
   /**
    * Updates each sample's prior towards the net's output `targets` ([N, H, W, 1],
-   * held fixed): `stepsPerVisit` Adam steps on the mean squared difference at random
+   * held fixed): `stepsPerVisit` Adam steps (Adamax and the weight decay of the prior's
+   * last training stage, for the path-connected prior) on the mean squared difference at random
    * pixels, plus, with `weak`, the binary cross-entropy of the prior on the weak labels
    * (the paper's scribble loss, eq. 13: BCE(G(w_s), s) anchors the prior to the labels
    * themselves, so net and prior cannot drift off together), with the constraint
@@ -142,10 +147,10 @@ export class PerSamplePriors {
           const out = tf.variableGrads(() => {
             const d = tf.squaredDifference(score(pts), goal);
             kept = tf.keep(tf.mean(d));
-            const mse = tf.mean(tf.mul(w, d)) as tf.Scalar;
-            if (!labelled) return mse;
-            const bce = tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, score(labelled.points)))), labelled.total);
-            return tf.add(mse, bce) as tf.Scalar;
+            let loss = tf.mean(tf.mul(w, d)) as tf.Scalar;
+            if (labelled) loss = tf.add(loss, tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, score(labelled.points)))), labelled.total));
+            if (this.decay) loss = tf.add(loss, tf.mul(this.decay.weight / 2, tf.addN(this.decay.variables.map((v) => tf.sum(tf.square(v))))));
+            return loss;
           }, Object.values(variables));
           tf.dispose(out.value);
           return { value: kept! as tf.Tensor, grads: out.grads };

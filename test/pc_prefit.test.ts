@@ -1,0 +1,81 @@
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { gridCoordinates } from '../src/coordinates.js';
+import { PerSampleAdam } from '../src/joint/per_sample_adam.js';
+import { MemoryPriorStore } from '../src/joint/memory_prior_store.js';
+import { withImplicitPrior } from '../src/joint/implicit_prior_trainer.js';
+import { iou } from '../src/metrics.js';
+
+/** A thick C as a blurred-edged likelihood map, with its truth. */
+function cMap(n: number): { map: Float32Array; truth: Uint8Array } {
+  const coords = gridCoordinates(n, n);
+  const map = new Float32Array(n * n);
+  const truth = new Uint8Array(n * n);
+  for (let i = 0; i < n * n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const r = Math.hypot(x, y);
+    const inC = r <= 0.75 && r >= 0.4 && Math.abs(Math.atan2(y, x)) >= 0.7;
+    truth[i] = inC ? 1 : 0;
+    map[i] = inC ? 0.85 : 0.1;
+  }
+  return { map, truth };
+}
+
+describe('path-connected priors in joint training', () => {
+  it("prefit: each sample's pc prior is fitted to a pretrained net's output with the pc recipe, and bends", async () => {
+    const n = 48;
+    const { map, truth } = cMap(n);
+    // A "pretrained net" that outputs its input: its output for the sample is the C map.
+    const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [n, n, 1], filters: 1, kernelSize: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
+    const store = new MemoryPriorStore();
+    const trainer = withImplicitPrior(model, 'pc', { store });
+    const sample = { id: 'c', xs: tf.tensor3d(map, [n, n, 1]), ys: tf.tensor3d(truth, [n, n, 1]) };
+    expect(await trainer.prefit([sample], { fitSteps: 400 })).toEqual(['c']);
+    const prior = await trainer.priorMask('c', n, n);
+    // The C's hole and gap stay out: a convex mask of this C has IoU below 0.6 with it.
+    expect(iou(prior, truth)).toBeGreaterThan(0.8);
+    expect((await store.load('c'))?.step).toBe(0);
+    // Joint steps from there (Adamax with decay on the couplings): the prior keeps its C, no tensor leaks.
+    model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
+    await trainer.fit([sample], { epochs: 1, batchSize: 1 });
+    const before = tf.memory().numTensors;
+    await trainer.fit([sample], { epochs: 2, batchSize: 1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect((await store.load('c'))?.step).toBe(15);
+    expect(iou(await trainer.priorMask('c', n, n), truth)).toBeGreaterThan(0.8);
+    trainer.dispose();
+    tf.dispose([sample.xs, sample.ys]);
+    model.dispose();
+  }, 120_000);
+
+  it("the per-sample Adamax (the pc prior's joint update) takes tfjs's Adamax steps", () => {
+    const start = [0.5, -1.2, 2];
+    const grads = [[0.3, -0.1, 0.02], [-0.2, 0.4, 0.01], [0.05, 0.05, -0.3]];
+    const ours = tf.variable(tf.tensor1d(start));
+    const theirs = tf.variable(tf.tensor1d(start));
+    const adamax = new PerSampleAdam(0.01, 'adamax');
+    const reference = tf.train.adamax(0.01, 0.9, 0.999, 1e-8);
+    let moments = { firstMoment: { w: { shape: [3], values: new Float32Array(3) } }, secondMoment: { w: { shape: [3], values: new Float32Array(3) } } };
+    grads.forEach((g, k) => {
+      const grad = tf.tensor1d(g);
+      moments = adamax.apply({ w: ours }, { w: grad }, moments, k + 1) as typeof moments;
+      reference.applyGradients([{ name: theirs.name, tensor: grad }]);
+      grad.dispose();
+    });
+    const a = ours.dataSync();
+    const b = theirs.dataSync();
+    for (let i = 0; i < 3; i++) expect(a[i]!).toBeCloseTo(b[i]!, 5);
+    // And not Adam's: the same gradients under Adam end elsewhere.
+    const adam = tf.variable(tf.tensor1d(start));
+    let m2 = { firstMoment: { w: { shape: [3], values: new Float32Array(3) } }, secondMoment: { w: { shape: [3], values: new Float32Array(3) } } };
+    grads.forEach((g, k) => {
+      const grad = tf.tensor1d(g);
+      m2 = new PerSampleAdam(0.01).apply({ w: adam }, { w: grad }, m2, k + 1) as typeof m2;
+      grad.dispose();
+    });
+    expect(Math.max(...Array.from(adam.dataSync(), (v, i) => Math.abs(v - a[i]!)))).toBeGreaterThan(1e-4);
+    tf.dispose([ours, theirs, adam]);
+    reference.dispose();
+  });
+});
