@@ -68,11 +68,11 @@ describe('path-connected prior (G o D o T)', () => {
   }, 180_000);
 
   it('flowDecay trades shape freedom for convexity: large decay fits like the convex prior, none follows the arms', async () => {
-    const c = occludedStar({ height: 96, width: 96, seed: 2 });
+    const c = occludedStar({ height: 64, width: 64, seed: 2 });
     const mask = async (config: PriorConfigInput) => {
       const prior = createPrior(config, { seed: 0 });
-      await fitPrior(prior, c.unaries, { seed: 0, maxSteps: 400 });
-      const m = evaluateMask(prior, 96, 96);
+      await fitPrior(prior, c.unaries, { seed: 0, maxSteps: 300 });
+      const m = evaluateMask(prior, 64, 64);
       prior.dispose();
       return m;
     };

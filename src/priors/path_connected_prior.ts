@@ -54,8 +54,8 @@ const INVERSE_TOLERANCE = 1e-3;
 /** The disc the object is sent onto before G is fitted (G's frame maps radius 2 to its unit disc). */
 const DISC_RADIUS = 2;
 /** Adam steps and rate of the unbending start's regression. */
-const UNBEND_STEPS = 300;
-const UNBEND_LEARNING_RATE = 1e-2;
+const UNBEND_STEPS = 150;
+const UNBEND_LEARNING_RATE = 2e-2;
 
 /**
  * The path-connected prior (Prop. 2.3): {P <= 0} = (D o T)^-1({G <= 0}), the preimage
@@ -90,10 +90,12 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
   }
 
   /**
-   * The paper's stage (a), D = identity, without fitting it: T starts as the moment
-   * frame, every coupling as the identity, each ActNorm from the foreground points
-   * that reach it (Glow's data-dependent start, here on the object), and G as the
-   * convex prior's cone on the result. The first mask is the moment ellipse.
+   * T starts as the moment frame and G as the convex prior's cone on a disc. D: on one
+   * 2-D map, fitted to unbend the map's object onto that disc (see unbend; the first
+   * mask follows the object's outline); on slices (3-D), or a map without an object
+   * region, the paper's stage (a), D = identity, with each ActNorm started from the
+   * foreground points that reach it (Glow's data-dependent start; the first mask is
+   * the moment ellipse).
    */
   initializeFromData(data: LikelihoodData, seed = 0): void {
     const dim = this.config.inputDim;
