@@ -339,8 +339,16 @@ export interface TwoClassScene {
  * background (with `weights`, unlabelled instead): a net that learns the labels misses
  * the bars, priors of the right kind fill them.
  */
-export function twoClassScene(options: OccludedEllipseOptions = {}): TwoClassScene {
+export interface TwoClassSceneOptions extends OccludedEllipseOptions {
+  /** Fraction of labelled pixels whose label is replaced by a random class (an annotator's mistakes); default 0. */
+  labelNoise?: number;
+}
+
+export function twoClassScene(options: TwoClassSceneOptions = {}): TwoClassScene {
   const rng = seedrandom(`two-class-${options.seed ?? 0}`);
+  // Its own stream: the same seed gives the same scene with and without label noise.
+  const noise = seedrandom(`two-class-labels-${options.seed ?? 0}`);
+  const labelNoise = options.labelNoise ?? 0;
   const height = options.height ?? 32;
   const width = options.width ?? 32;
   const coords = gridCoordinates(height, width);
@@ -370,7 +378,7 @@ export function twoClassScene(options: OccludedEllipseOptions = {}): TwoClassSce
     image[4 * i + 1] = (cls === 2 ? 0.8 : 0.2) + 0.1 * (rng() - 0.5);
     image[4 * i + 2] = x;
     image[4 * i + 3] = y;
-    labels[3 * i + cls] = 1;
+    labels[3 * i + (!hidden && noise() < labelNoise ? Math.floor(noise() * 3) : cls)] = 1;
     weights[i] = hidden ? 0 : 1;
   }
   return { height, width, image, labels, weights, truth };
