@@ -12,6 +12,25 @@ export const TAU = 2 * Math.PI;
 export const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 
 /**
+ * A shape given in its own frame (centred near 0, extent about 1) placed in the image's:
+ * a random scale in `scales`, rotation, and offset of at most `offset` per axis (drawn
+ * in that order from `rng`).
+ */
+export function placed(local: (u: number, v: number) => boolean, rng: Rng, scales: [number, number], offset: number): { inside: (x: number, y: number) => boolean; at: { cx: number; cy: number; scale: number } } {
+  const scale = between(rng, scales[0], scales[1]);
+  const angle = TAU * rng();
+  const cx = between(rng, -offset, offset);
+  const cy = between(rng, -offset, offset);
+  const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
+  const inside = (x: number, y: number) => {
+    const dx = (x - cx) / scale;
+    const dy = (y - cy) / scale;
+    return local(ca * dx + sa * dy, -sa * dx + ca * dy);
+  };
+  return { inside, at: { cx, cy, scale } };
+}
+
+/**
  * Renders the object and damages its map. Levels: foreground 0.6-0.95, background
  * 0.02-0.25. 1-2 occluding bars through the object's region read as background; half
  * the maps also get an occluding disc on the boundary. 2-5 clutter blobs outside the

@@ -8,7 +8,7 @@
  */
 import seedrandom from 'seedrandom';
 import type { ProbabilityMap } from '../src/probability_map.js';
-import { between, damaged, TAU, type Rng } from './damaged_map.js';
+import { between, damaged, placed, TAU, type Rng } from './damaged_map.js';
 import type { BenchHalf } from './polar_maps.js';
 
 export interface PcMap {
@@ -141,17 +141,8 @@ export function pcMap(index: number): PcMap {
   const shape = PC_SHAPE_NAMES[Math.floor(index / 2) % PC_SHAPE_NAMES.length]!;
   const size = Math.floor(index / 2) % 2 === 0 ? 128 : 256;
   const local = PC_SHAPES[shape]!(rng);
-  const scale = between(rng, 0.5, 0.68);
-  const angle = TAU * rng();
-  const cx = between(rng, -0.15, 0.15);
-  const cy = between(rng, -0.15, 0.15);
-  const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
-  const inside = (x: number, y: number) => {
-    const dx = (x - cx) / scale;
-    const dy = (y - cy) / scale;
-    return local(ca * dx + sa * dy, -sa * dx + ca * dy);
-  };
-  const { unaries, truth } = damaged(inside, { cx, cy, scale }, size, rng);
+  const { inside, at } = placed(local, rng, [0.5, 0.68], 0.15);
+  const { unaries, truth } = damaged(inside, at, size, rng);
   const half: BenchHalf = index % 2 === 0 ? 'tuning' : 'heldout';
   return { name: `pc-${index}-${shape}-${size}px`, shape, size, half, unaries, truth };
 }

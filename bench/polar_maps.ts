@@ -9,7 +9,7 @@
  */
 import seedrandom from 'seedrandom';
 import type { ProbabilityMap } from '../src/probability_map.js';
-import { between, damaged, TAU, type Rng } from './damaged_map.js';
+import { between, damaged, placed, TAU, type Rng } from './damaged_map.js';
 
 export type PolarFamily = 'star' | 'mirror' | 'rotation';
 export type BenchHalf = 'tuning' | 'heldout';
@@ -182,17 +182,8 @@ export function polarMap(family: PolarFamily, index: number): PolarMap {
   const folds = family === 'rotation' ? 3 + Math.floor(rng() * 6) : undefined;
   const local = table ? table[shape]!(rng) : ROTATION_SHAPES[shape]!(rng, folds!);
   // Placement: scale, rotation (mirror: the axis direction), offset.
-  const scale = between(rng, 0.42, 0.62);
-  const angle = TAU * rng();
-  const cx = between(rng, -0.2, 0.2);
-  const cy = between(rng, -0.2, 0.2);
-  const [ca, sa] = [Math.cos(angle), Math.sin(angle)];
-  const inside = (x: number, y: number) => {
-    const dx = (x - cx) / scale;
-    const dy = (y - cy) / scale;
-    return local(ca * dx + sa * dy, -sa * dx + ca * dy);
-  };
-  const { unaries, truth } = damaged(inside, { cx, cy, scale }, size, rng);
+  const { inside, at } = placed(local, rng, [0.42, 0.62], 0.2);
+  const { unaries, truth } = damaged(inside, at, size, rng);
   const half: BenchHalf = index % 2 === 0 ? 'tuning' : 'heldout';
   return { name: `${family}-${index}-${shape}${folds ? `-k${folds}` : ''}-${size}px`, family, shape, size, ...(folds ? { folds } : {}), half, unaries, truth };
 }
