@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { ImplicitPrior } from '../src/priors/implicit_prior.js';
 import { evaluateScores } from '../src/priors/evaluate.js';
 import { loadPrior, savePrior } from '../src/priors/persistence.js';
+import { gridCoordinates } from '../src/coordinates.js';
 
 /**
  * Draws every trainable weight of `model` from N(0, scale) (seeded), bypassing weight
@@ -30,4 +31,24 @@ export async function expectPriorRoundTrip(prior: ImplicitPrior): Promise<void> 
   const probe = Float32Array.from({ length: 600 }, (_, i) => 1.2 * Math.sin(i * 12.9898));
   expect(Array.from(evaluateScores(loaded, probe, dim))).toEqual(Array.from(evaluateScores(prior, probe, dim)));
   loaded.dispose();
+}
+
+/**
+ * A thick C (an annulus about the frame's centre with a gap to the right) as an n x n
+ * likelihood map (0.85 on the C, 0.1 elsewhere) and its truth; with `bar`, a vertical
+ * occluding bar at x = bar reads as background (the truth keeps the C whole).
+ */
+export function thickC(n: number, shape: { inner: number; outer: number; gap: number; bar?: number }): { map: Float32Array; truth: Uint8Array } {
+  const coords = gridCoordinates(n, n);
+  const map = new Float32Array(n * n);
+  const truth = new Uint8Array(n * n);
+  for (let i = 0; i < n * n; i++) {
+    const x = coords[2 * i]!;
+    const y = coords[2 * i + 1]!;
+    const r = Math.hypot(x, y);
+    const inC = r <= shape.outer && r >= shape.inner && Math.abs(Math.atan2(y, x)) >= shape.gap;
+    truth[i] = inC ? 1 : 0;
+    map[i] = inC && !(shape.bar !== undefined && Math.abs(x - shape.bar) < 0.05) ? 0.85 : 0.1;
+  }
+  return { map, truth };
 }

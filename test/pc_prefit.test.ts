@@ -1,31 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { gridCoordinates } from '../src/coordinates.js';
 import { PerSampleAdam } from '../src/joint/per_sample_adam.js';
 import { MemoryPriorStore } from '../src/joint/memory_prior_store.js';
 import { withImplicitPrior } from '../src/joint/implicit_prior_trainer.js';
 import { iou } from '../src/metrics.js';
-
-/** A thick C as a blurred-edged likelihood map, with its truth. */
-function cMap(n: number): { map: Float32Array; truth: Uint8Array } {
-  const coords = gridCoordinates(n, n);
-  const map = new Float32Array(n * n);
-  const truth = new Uint8Array(n * n);
-  for (let i = 0; i < n * n; i++) {
-    const x = coords[2 * i]!;
-    const y = coords[2 * i + 1]!;
-    const r = Math.hypot(x, y);
-    const inC = r <= 0.75 && r >= 0.4 && Math.abs(Math.atan2(y, x)) >= 0.7;
-    truth[i] = inC ? 1 : 0;
-    map[i] = inC ? 0.85 : 0.1;
-  }
-  return { map, truth };
-}
+import { thickC } from './helpers.js';
 
 describe('path-connected priors in joint training', () => {
   it("prefit: each sample's pc prior is fitted to a pretrained net's output with the pc recipe, and bends", async () => {
     const n = 48;
-    const { map, truth } = cMap(n);
+    const { map, truth } = thickC(n, { inner: 0.4, outer: 0.75, gap: 0.7 });
     // A "pretrained net" that outputs its input: its output for the sample is the C map.
     const model = tf.sequential({ layers: [tf.layers.conv2d({ inputShape: [n, n, 1], filters: 1, kernelSize: 1, kernelInitializer: 'ones', biasInitializer: 'zeros' })] });
     const store = new MemoryPriorStore();

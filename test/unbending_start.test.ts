@@ -2,25 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../src/analysis/components.js';
 import { harmonicDisc, traceContour } from '../src/analysis/harmonic_disc.js';
 import { objectRegion } from '../src/analysis/object_region.js';
-import { gridCoordinates } from '../src/coordinates.js';
 import { probabilityMap } from '../src/probability_map.js';
 import { procrustes } from '../src/priors/unbending_start.js';
+import { thickC } from './helpers.js';
 
-/** A thick C (annulus with a gap to the right), cut by a vertical occluding bar at x = `bar`, as a 96x96 map. */
+/** The C of the tests below as a 96x96 map, cut by an occluding bar at x = `bar` when given. */
 function cutC(bar: number | null) {
   const n = 96;
-  const coords = gridCoordinates(n, n);
-  const data = new Float32Array(n * n);
-  const truth = new Uint8Array(n * n);
-  for (let i = 0; i < n * n; i++) {
-    const x = coords[2 * i]!;
-    const y = coords[2 * i + 1]!;
-    const r = Math.hypot(x, y);
-    const inC = r <= 0.7 && r >= 0.4 && Math.abs(Math.atan2(y, x)) >= 0.6;
-    truth[i] = inC ? 1 : 0;
-    data[i] = inC && !(bar !== null && Math.abs(x - bar) < 0.05) ? 0.9 : 0.1;
-  }
-  return { map: probabilityMap(n, n, data), truth, n };
+  const { map, truth } = thickC(n, { inner: 0.4, outer: 0.7, gap: 0.6, ...(bar === null ? {} : { bar }) });
+  return { map: probabilityMap(n, n, map.map((v) => (v > 0.5 ? 0.9 : 0.1))), truth, n };
 }
 
 describe("the path-connected prior's unbending start", () => {
