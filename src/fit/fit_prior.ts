@@ -249,7 +249,7 @@ async function runStage(
           const p = probabilityOfScores(prior.score(points));
           let total = tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
           if (prior.penalty) total = tf.add(total, prior.penalty());
-          if (decay) total = tf.add(total, tf.mul(decay.weight / 2, tf.addN(decay.variables.map((v) => tf.sum(tf.square(v))))));
+          if (decay) total = tf.add(total, weightDecayPenalty(decay));
           return total;
         }, true, stage.variables)!;
       });
@@ -271,6 +271,11 @@ async function runStage(
     optimizer.dispose();
   }
   return { steps, finalLoss, converged, finalLearningRate: optimizer.rate };
+}
+
+/** A stage's weight decay, (weight / 2) |theta|^2 (PyTorch's coupled `weight_decay`): fits and joint updates add the same term. */
+export function weightDecayPenalty(decay: NonNullable<TrainingStage['decay']>): tf.Scalar {
+  return tf.mul(decay.weight / 2, tf.addN(decay.variables.map((v) => tf.sum(tf.square(v))))) as tf.Scalar;
 }
 
 function toTensors(b: PointBatch): BatchTensors {

@@ -11,6 +11,7 @@ import { initialState, readWeights, weightKey, writeWeights } from './prior_para
 import type { PriorState, PriorStore } from './prior_state.js';
 import { ConfigError } from '../errors.js';
 import { probabilityOfScores } from '../priors/prior_probability.js';
+import { weightDecayPenalty } from '../fit/fit_prior.js';
 import { describeKey, priorKey, type PriorKey } from './prior_key.js';
 import { applyTransform, invertTransform, resampleToOriginal, type ViewTransform } from './view_transform.js';
 
@@ -149,7 +150,7 @@ export class PerSamplePriors {
             kept = tf.keep(tf.mean(d));
             let loss = tf.mean(tf.mul(w, d)) as tf.Scalar;
             if (labelled) loss = tf.add(loss, tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, score(labelled.points)))), labelled.total));
-            if (this.decay) loss = tf.add(loss, tf.mul(this.decay.weight / 2, tf.addN(this.decay.variables.map((v) => tf.sum(tf.square(v))))));
+            if (this.decay) loss = tf.add(loss, weightDecayPenalty(this.decay));
             return loss;
           }, Object.values(variables));
           tf.dispose(out.value);

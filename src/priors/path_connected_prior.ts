@@ -80,9 +80,14 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
 
   /** D o T as a composite flow (forward, inverse, log-det). */
   flow(): NormalizingFlow {
+    return new NormalizingFlow(this.flowSteps());
+  }
+
+  /** T, then each block's coupling and ActNorm, in the order the model applies them. */
+  private flowSteps(): Array<InvertibleLinear | AffineCoupling | ActNorm> {
     const steps: Array<InvertibleLinear | AffineCoupling | ActNorm> = [this.layer('linear') as InvertibleLinear];
     for (let b = 0; b < this.config.blocks; b++) steps.push(this.layer(`coupling_${b}`) as AffineCoupling, this.layer(`actnorm_${b}`) as ActNorm);
-    return new NormalizingFlow(steps);
+    return steps;
   }
 
   private couplings(): AffineCoupling[] {
@@ -125,8 +130,8 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
       const h = (this.layer('linear') as InvertibleLinear).apply(tf.tensor2d(u.points, [u.count, 2])) as tf.Tensor2D;
       const r = procrustes(u.targets, h.dataSync() as Float32Array, u.inside);
       const target = tf.matMul(tf.tensor2d(u.targets, [u.count, 2]), tf.tensor2d(r));
-      const steps: Array<AffineCoupling | ActNorm> = [];
-      for (let b = 0; b < this.config.blocks; b++) steps.push(this.layer(`coupling_${b}`) as AffineCoupling, this.layer(`actnorm_${b}`) as ActNorm);
+      // D alone: the flow's steps after T.
+      const steps = this.flowSteps().slice(1) as Array<AffineCoupling | ActNorm>;
       const variables = steps.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
       fitFlowToTargets(new NormalizingFlow(steps), h, target as tf.Tensor2D, variables, UNBEND_STEPS, UNBEND_LEARNING_RATE);
     });

@@ -5,9 +5,10 @@ import type { ProbabilityMap } from '../probability_map.js';
 /**
  * Where the path-connected prior's flow should send points of the map, so that the
  * object becomes a disc: inside the object region (see objectRegion), the harmonic
- * map onto the disc of radius `radius` (see harmonicDisc); everywhere else, the image of the nearest region cell pushed outwards in proportion to
- * the distance (so the hole of a C or the inside of a U is sent outside the disc,
- * not merely left unconstrained). A flow fitted to these pairs starts the fit with
+ * map onto the disc of radius `radius` (see harmonicDisc); everywhere else, the image
+ * of the nearest region cell pushed outwards in proportion to the distance (so the
+ * hole of a C or the inside of a U is sent outside the disc, not merely left
+ * unconstrained). A flow fitted to these pairs starts the fit with
  * the object already unbent; the convex net then only has to fit a disc.
  */
 export interface UnbendingTargets {
@@ -20,7 +21,8 @@ export interface UnbendingTargets {
   inside: number;
 }
 
-const BAND_CELLS = 6;
+/** Outside the region, targets move out by one disc radius every this many cells. */
+const PUSH_CELLS = 6;
 /** At most about this many point pairs go into the regression. */
 const MAX_POINTS = 1200;
 
@@ -29,18 +31,19 @@ export function unbendingTargets(map: ProbabilityMap, radius: number): Unbending
   const uv = harmonicDisc(region);
   if (!uv) return null;
   const { mask, height, width, centres } = region;
-  // Multi-source breadth-first search from the region: each outside cell in the band
-  // takes the disc coordinates of the region cell it was reached from, and its depth.
+  // Multi-source breadth-first search from the region: each outside cell takes the
+  // disc coordinates of the region cell it was reached from, and its depth.
   const source = new Int32Array(mask.length).fill(-1);
   const depth = new Int32Array(mask.length);
-  let frontier: number[] = [];
+  const regionCells: number[] = [];
   for (let i = 0; i < mask.length; i++) {
     if (mask[i] === 1) {
       source[i] = i;
-      frontier.push(i);
+      regionCells.push(i);
     }
   }
-  const band: number[] = [];
+  let frontier = regionCells;
+  const outside: number[] = [];
   for (let d = 1; frontier.length > 0; d++) {
     const next: number[] = [];
     for (const i of frontier) {
@@ -56,24 +59,22 @@ export function unbendingTargets(map: ProbabilityMap, radius: number): Unbending
           source[j] = source[i]!;
           depth[j] = d;
           next.push(j);
-          band.push(j);
+          outside.push(j);
         }
       }
     }
     frontier = next;
   }
-  const every: number[] = [];
-  for (let i = 0; i < mask.length; i++) if (mask[i] === 1) every.push(i);
   // Regular subsets keep the regression's steps cheap (the map it fits is smooth); half of the points inside, half around.
   const subset = (xs: number[]) => xs.filter((_, k) => k % Math.max(1, Math.ceil((2 * xs.length) / MAX_POINTS)) === 0);
-  const insideCells = subset(every);
-  const cells = [...insideCells, ...subset(band)];
+  const insideCells = subset(regionCells);
+  const cells = [...insideCells, ...subset(outside)];
   const points = new Float32Array(cells.length * 2);
   const targets = new Float32Array(cells.length * 2);
   cells.forEach((cell, k) => {
     const s = source[cell]!;
-    // Pushed out by a disc radius every BAND_CELLS cells: the whole plane stays outside the disc, not only the cells near the object.
-    const push = 1 + depth[cell]! / BAND_CELLS;
+    // The whole plane stays outside the disc, not only the cells near the object.
+    const push = 1 + depth[cell]! / PUSH_CELLS;
     points[2 * k] = centres[2 * cell]!;
     points[2 * k + 1] = centres[2 * cell + 1]!;
     targets[2 * k] = radius * push * uv[2 * s]!;
