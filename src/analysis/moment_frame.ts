@@ -171,27 +171,26 @@ export function smoothingRadius(height: number, width: number): number {
   return Math.max(1, Math.round(Math.min(height, width) / 64));
 }
 
-/** Mean over a (2r+1)^2 window, clipped at the borders; separable, O(pixels). */
+/** Mean over a (2r+1)^2 window, clipped at the borders; separable, with running sums: O(pixels) whatever r. */
 export function boxBlur(data: Float32Array, height: number, width: number, r: number): Float32Array {
   const tmp = new Float32Array(data.length);
   const out = new Float32Array(data.length);
+  // Prefix sums in float64: differences of large sums keep float32 precision.
+  const rowPrefix = new Float64Array(width + 1);
   for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) rowPrefix[x + 1] = rowPrefix[x]! + data[y * width + x]!;
     for (let x = 0; x < width; x++) {
-      let sum = 0;
       const lo = Math.max(0, x - r);
       const hi = Math.min(width - 1, x + r);
-      for (let k = lo; k <= hi; k++) sum += data[y * width + k]!;
-      tmp[y * width + x] = sum / (hi - lo + 1);
+      tmp[y * width + x] = (rowPrefix[hi + 1]! - rowPrefix[lo]!) / (hi - lo + 1);
     }
   }
+  const colPrefix = new Float64Array((height + 1) * width);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) colPrefix[(y + 1) * width + x] = colPrefix[y * width + x]! + tmp[y * width + x]!;
   for (let y = 0; y < height; y++) {
     const lo = Math.max(0, y - r);
     const hi = Math.min(height - 1, y + r);
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      for (let k = lo; k <= hi; k++) sum += tmp[k * width + x]!;
-      out[y * width + x] = sum / (hi - lo + 1);
-    }
+    for (let x = 0; x < width; x++) out[y * width + x] = (colPrefix[(hi + 1) * width + x]! - colPrefix[lo * width + x]!) / (hi - lo + 1);
   }
   return out;
 }
