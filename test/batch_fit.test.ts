@@ -47,7 +47,9 @@ describe('batch fitting (shapeprior fit --unaries-dir)', () => {
     expect(corrupt.status).toBe('failed');
     expect(corrupt.error).toMatch(/unaries .*corrupt\.png: not a PNG or JPEG file/);
     for (const e of summary.images.filter((x) => x.status === 'fitted')) {
-      expect(e.steps).toBeGreaterThan(0);
+      // The convex fit is its hull start (no optimiser steps), converged.
+      expect(e.steps).toBe(0);
+      expect(e.converged).toBe(true);
       expect(e.certificate!.passed).toBe(true);
       expect(Number.isFinite(e.finalLoss)).toBe(true);
     }

@@ -6,6 +6,7 @@ import { iou } from '../src/metrics.js';
 import { createPrior } from '../src/priors/create_prior.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
 import { PathConnectedPrior } from '../src/priors/path_connected_prior.js';
+import { ConvexPrior } from '../src/priors/convex_prior.js';
 import { resolvePriorConfig, type PathConnectedPriorConfig, type PriorConfigInput } from '../src/priors/prior_config.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { framesAt } from '../src/slice_stack.js';
@@ -76,7 +77,12 @@ describe('path-connected prior (G o D o T)', () => {
       prior.dispose();
       return m;
     };
-    const convex = await mask('convex');
+    // The convex net trained the same way (from the moment ellipse, by gradient steps), not the hull start.
+    const convexPrior = createPrior('convex', { seed: 0 }) as ConvexPrior;
+    convexPrior.initializeFromMoments(c.unaries, 0);
+    await fitPrior(convexPrior, c.unaries, { seed: 0, maxSteps: 300, initialize: false });
+    const convex = evaluateMask(convexPrior, 64, 64);
+    convexPrior.dispose();
     const free = await mask({ kind: 'pc', flowDecay: 0 });
     const stiff = await mask({ kind: 'pc', flowDecay: 100 });
     expect(iou(free, c.truth)).toBeGreaterThan(iou(stiff, c.truth) + 0.05);

@@ -138,6 +138,10 @@ export async function fitPrior(prior: ImplicitPrior, given: LikelihoodData, opti
   let retried = false;
   const optimise = async (learningRate: number) => {
     if (opts.initialize) prior.initializeFromData?.(data, opts.seed);
+    if (prior.fittedByStart) {
+      last = { steps: 0, finalLoss: lossAt(prior, fixed ?? toTensors(source.next()), !fixed), converged: true, finalLearningRate: learningRate };
+      return;
+    }
     const stages = prior.trainingStages?.() ?? [{ name: 'fit', variables: prior.model.trainableWeights.map((w) => w.read() as tf.Variable), optimizer: 'adam', share: 1 } satisfies TrainingStage];
     for (const stage of stages) {
       const stageSteps = Math.max(1, Math.round(stage.share * opts.maxSteps));
@@ -151,7 +155,7 @@ export async function fitPrior(prior: ImplicitPrior, given: LikelihoodData, opti
     // classes) is started again, here at a tenth of the learning rate. Measured: a
     // convex fit of a saturated 40x40 net output collapsed to an empty set at 1e-2
     // (IoU 0) and fitted it at 1e-3 (183 of 158 + specks pixels).
-    const agreement = opts.retry && opts.initialize ? agreementWithData(prior, data) : 1;
+    const agreement = opts.retry && opts.initialize && !prior.fittedByStart ? agreementWithData(prior, data) : 1;
     if (agreement < RETRY_BELOW) {
       retried = true;
       const first = { weights: readWeights(prior), last };
@@ -244,14 +248,8 @@ async function runStage(
   try {
     for (let step = 1; step <= maxSteps; step++) {
       const loss = tf.tidy(() => {
-        const { points, targets, weights: w } = batch();
-        return optimizer.minimize(() => {
-          const p = probabilityOfScores(prior.score(points));
-          let total = tf.mean(tf.mul(w, tf.squaredDifference(p, targets))) as tf.Scalar;
-          if (prior.penalty) total = tf.add(total, prior.penalty());
-          if (decay) total = tf.add(total, weightDecayPenalty(decay));
-          return total;
-        }, true, stage.variables)!;
+        const b = batch();
+        return optimizer.minimize(() => (decay ? tf.add(dataLoss(prior, b), weightDecayPenalty(decay)) : dataLoss(prior, b)) as tf.Scalar, true, stage.variables)!;
       });
       prior.applyConstraints();
       steps = step;
@@ -271,6 +269,20 @@ async function runStage(
     optimizer.dispose();
   }
   return { steps, finalLoss, converged, finalLearningRate: optimizer.rate };
+}
+
+/** Eq. 9 on one batch: the weighted squared error of sigma(-F), plus the prior's penalty. */
+function dataLoss(prior: ImplicitPrior, b: BatchTensors): tf.Scalar {
+  const p = probabilityOfScores(prior.score(b.points));
+  const total = tf.mean(tf.mul(b.weights, tf.squaredDifference(p, b.targets))) as tf.Scalar;
+  return prior.penalty ? tf.add(total, prior.penalty()) : total;
+}
+
+/** dataLoss's value without a step; `dispose` frees the batch. */
+function lossAt(prior: ImplicitPrior, batch: BatchTensors, dispose: boolean): number {
+  const value = tf.tidy(() => dataLoss(prior, batch).dataSync()[0]!);
+  if (dispose) tf.dispose([batch.points, batch.targets, batch.weights]);
+  return value;
 }
 
 /** A stage's weight decay, (weight / 2) |theta|^2 (PyTorch's coupled `weight_decay`): fits and joint updates add the same term. */

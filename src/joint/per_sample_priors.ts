@@ -94,7 +94,10 @@ export class PerSamplePriors {
     return loaded.map((s, i) => {
       if (s) return s;
       const t = transforms?.[i];
-      this.prior.initializeFromData?.(probabilityMap(height, width, t ? resampleToOriginal(maps[i]!, height, width, t) : maps[i]!), this.options.seed);
+      const map = probabilityMap(height, width, t ? resampleToOriginal(maps[i]!, height, width, t) : maps[i]!);
+      // Joint updates train it by gradients: the start meant for that, where the prior has one.
+      if (this.prior.initializeForTraining) this.prior.initializeForTraining(map, this.options.seed);
+      else this.prior.initializeFromData?.(map, this.options.seed);
       return initialState(this.prior);
     });
   }

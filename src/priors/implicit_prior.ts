@@ -60,6 +60,18 @@ export interface ImplicitPrior {
    */
   initializeFromData?(data: LikelihoodData, seed?: number): void;
   /**
+   * Optional: true while the parameters are a closed-form fit set by the last start
+   * (the convex prior's hull, see ConvexPrior), untouched by any optimiser step since:
+   * fitPrior then takes no steps.
+   */
+  readonly fittedByStart?: boolean;
+  /**
+   * Optional: a start meant for gradient training, where initializeFromData fits in
+   * closed form (the convex prior: the moment ellipse's soft cone rather than the
+   * hull's steep one). Joint training starts per-sample priors with it.
+   */
+  initializeForTraining?(data: LikelihoodData, seed?: number): void;
+  /**
    * Optional: the data this prior is fitted to, derived from the given data (the polar
    * priors read foreground far from their one object as background). fitPrior fits
    * to it, initialises from it, and certifies on its frame.

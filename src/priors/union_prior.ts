@@ -70,16 +70,21 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
       else for (const p of region) only[p] = m.data[p]!;
       return probabilityMap(m.height, m.width, only);
     };
+    // The union is fitted by gradient steps (its members share the pixels out between
+    // them), so each member takes its start for training where it has one (a convex
+    // member: the moment ellipse, not the hull it would be fitted by on its own).
+    const start = (member: ImplicitPrior, part: LikelihoodData, memberSeed: number) =>
+      member.initializeForTraining ? member.initializeForTraining(part, memberSeed) : member.initializeFromData?.(part, memberSeed);
     this.members.forEach((member, i) => {
       const region = regions[i];
       if (!region) {
-        member.initializeFromData?.(data, seed + i);
+        start(member, data, seed + i);
         return;
       }
       const part: LikelihoodData = isSliceStack(data)
         ? { height: data.height, width: data.width, slices: data.slices.map((s) => ({ map: restrict(s.map, region), third: s.third })) }
         : restrict(data, region);
-      member.initializeFromData?.(part, seed + i);
+      start(member, part, seed + i);
     });
   }
 
