@@ -93,6 +93,12 @@ export class InputConvexDense extends tf.layers.Layer {
     });
   }
 
+  /** Whether the z-weights are non-negative, as convexity needs (the NonNeg projection makes them so; weights set by hand may not be). */
+  hasNonNegativeZWeights(): boolean {
+    if (!this.zKernel) return true;
+    return tf.tidy(() => tf.min(this.zKernel!.read()).dataSync()[0]!) >= 0;
+  }
+
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const { x } = InputConvexDense.split(inputShape);
     return [...x.slice(0, -1), this.units];

@@ -4,10 +4,10 @@
  * pixels whose centres a polygon covers. The convex prior starts from such a hull.
  */
 
-/** A polygon's vertices in counter-clockwise order (y down, as rows grow), frame coordinates. */
+/** A convex polygon's vertices in order around it (the monotone chain's), frame coordinates. */
 export type Polygon = Array<[number, number]>;
 
-/** The convex hull of points (Andrew's monotone chain), counter-clockwise, without collinear vertices. */
+/** The convex hull of points (Andrew's monotone chain), without collinear vertices. */
 export function convexHull(points: Array<[number, number]>): Polygon {
   const pts = [...points].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   if (pts.length < 3) return pts;

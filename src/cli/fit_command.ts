@@ -41,7 +41,7 @@ export function fitCommand(): Command {
     .option('--image <file>', 'photo of the same size, drawn under --overlay')
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')
-    .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
+    .option('--steps <n>', 'maximum optimiser steps (the fit stops earlier once converged; a convex prior on one map takes none: its hull start is the fit)', integerIn(1, 1_000_000), FIT_DEFAULTS.maxSteps)
     .addOption(new Option('--member <kind>', 'union prior: the kind of each member (default convex)').choices((PRIOR_KINDS as string[]).filter((k) => k !== 'union')))
     .option('--objects <n>', 'union prior: the number of members, one per object (default 2)', kindSettingFlag('objects'))
     .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', kindSettingFlag('sparsity'))

@@ -3,7 +3,7 @@ import seedrandom from 'seedrandom';
 import { AffineNormalization } from '../../layers/affine_normalization.js';
 import { InputConvexDense } from '../../layers/input_convex_dense.js';
 import { LevelSetSaturation } from '../../layers/level_set_saturation.js';
-import { evaluateScores, sampleInside } from './evaluate.js';
+import { evaluateInChunks, evaluateScores, sampleInside } from './evaluate.js';
 import type { Certificate, CertifyOptions } from './implicit_prior.js';
 import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { ConvexPriorConfig } from './prior_config.js';
@@ -15,6 +15,7 @@ import { bestHull } from '../analysis/best_hull.js';
 import { polygonMoments, type Polygon } from '../analysis/convex_hull.js';
 import { inverseSqrt } from '../analysis/moment_frame.js';
 import { polygonInit } from './polygon_init.js';
+import { convexRowMask } from './convex_rows.js';
 
 /**
  * The paper's input-convex net, hidden layers with linear skips from the input into
@@ -95,6 +96,22 @@ export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
     this.fittedByStart = false;
     super.applyConstraints();
   }
+
+  /**
+   * The 2-D mask on an H x W raster, exactly as evaluateMask defines it, from ~45
+   * evaluations of F per row (convexRowMask: F before the saturation is convex along
+   * every row). Null (evaluateMask then reads every pixel) for a 3-D prior, and for
+   * weights that break convexity (negative z-weights set by hand, not yet projected).
+   */
+  gridMask(height: number, width: number): Uint8Array | null {
+    if (this.config.inputDim !== 2 || !this.icnnLayers().every((l) => l.hasNonNegativeZWeights())) return null;
+    this.convexPart ??= tf.model({ inputs: this.model.inputs, outputs: this.layer('icnn_out').output as tf.SymbolicTensor });
+    const net = this.convexPart;
+    return convexRowMask(height, width, (points) => evaluateInChunks((p) => net.apply(p) as tf.Tensor, points, 2));
+  }
+
+  /** The net without its saturation: convex in the input (see gridMask). */
+  private convexPart: tf.LayersModel | undefined;
 
   private icnnLayers(): InputConvexDense[] {
     return this.model.layers.filter((l): l is InputConvexDense => l instanceof InputConvexDense);

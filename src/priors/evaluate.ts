@@ -9,13 +9,18 @@ const CHUNK_ROWS = 32768;
 
 /** F at each row of `coords` ([N, dim], row-major), evaluated in chunks. */
 export function evaluateScores(prior: ImplicitPrior, coords: Float32Array, dim: number): Float32Array {
+  return evaluateInChunks((points) => prior.score(points), coords, dim);
+}
+
+/** A function of [N, dim] points (one value each) at each row of `coords`, in chunks that bound peak memory. */
+export function evaluateInChunks(fn: (points: tf.Tensor2D) => tf.Tensor, coords: Float32Array, dim: number): Float32Array {
   const n = coords.length / dim;
   const out = new Float32Array(n);
   for (let start = 0; start < n; start += CHUNK_ROWS) {
     const rows = Math.min(CHUNK_ROWS, n - start);
     const chunk = tf.tidy(() => {
       const pts = tf.tensor2d(coords.subarray(start * dim, (start + rows) * dim), [rows, dim]);
-      return prior.score(pts);
+      return fn(pts);
     });
     out.set(chunk.dataSync() as Float32Array, start);
     chunk.dispose();
@@ -58,6 +63,8 @@ export function evaluateGridScores(prior: ImplicitPrior, height: number, width: 
  * ImplicitPrior.rasterMask).
  */
 export function evaluateMask(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Uint8Array {
+  const fast = third === undefined ? prior.gridMask?.(height, width) : null;
+  if (fast) return prior.rasterMask ? prior.rasterMask(fast, height, width) : fast;
   const scores = evaluateGridScores(prior, height, width, third);
   const mask = new Uint8Array(scores.length);
   for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;

@@ -86,6 +86,12 @@ export interface ImplicitPrior {
    */
   rasterMask?(mask: Uint8Array, height: number, width: number): Uint8Array;
   /**
+   * Optional: the 2-D mask {F <= 0} on an H x W raster of pixel centres, the same as
+   * reading F at every pixel but faster (the convex prior: a search along each row);
+   * null where it does not apply. evaluateMask uses it.
+   */
+  gridMask?(height: number, width: number): Uint8Array | null;
+  /**
    * How a fit trains this prior, stage after stage (the path-connected prior's: the
    * convex net alone, then everything). Without it a fit is one stage: every
    * trainable weight, Adam.
