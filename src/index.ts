@@ -6,7 +6,7 @@ export { initBackend, activeBackend, parseBackendChoice, BACKEND_CHOICES, type B
 export { gridCoordinates, pixelToFrame } from './coordinates.js';
 export { probabilityMap, thresholdMap, type ProbabilityMap } from './probability_map.js';
 export { iou } from './metrics.js';
-export { occludedEllipse, occludedStar, perforatedSheet, twoOccludedEllipses, movingDisc, planeInDepth, scribbledEllipse, scribbleScene, twoClassScene, type SyntheticCase, type OccludedEllipseOptions, type TwoClassScene, type TwoClassSceneOptions } from './synthetic.js';
+export { occludedEllipse, occludedStar, perforatedSheet, twoOccludedEllipses, movingDisc, planeInDepth, scribbledEllipse, scribbleScene, twoClassScene, type ScribbleSceneOptions, type SyntheticCase, type OccludedEllipseOptions, type TwoClassScene, type TwoClassSceneOptions } from './synthetic.js';
 export { resolvePriorConfig, PRIOR_KINDS, DEFAULT_CONVEX, type PriorConfig, type PriorConfigInput, type PriorKind, type ConvexPriorConfig, type StarPriorConfig, type RadialPriorConfig, type MirrorPriorConfig, type RotationPriorConfig, type PeriodicPriorConfig, type UnionPriorConfig, type MemberPriorConfig, type PathConnectedPriorConfig, DEFAULT_PATH_CONNECTED } from './priors/prior_config.js';
 export type { ImplicitPrior, Certificate, CertifyOptions, TrainingStage } from './priors/implicit_prior.js';
 export { createPrior, type CreatePriorOptions } from './priors/create_prior.js';

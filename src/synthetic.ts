@@ -256,15 +256,26 @@ export function scribbledEllipse(options: OccludedEllipseOptions = {}): { height
   return { height, width, image, labels, weights, truth };
 }
 
+export interface ScribbleSceneOptions extends OccludedEllipseOptions {
+  /** What hides part of the object: a bar of background colour across it (default), a disc on its edge, or nothing. */
+  occluder?: 'bar' | 'disc' | 'none';
+  /** Blobs of the object's colour beside it (default 2). */
+  distractors?: number;
+  /** Of the background ring's four quarters (about the object's axes), how many are stroked (default 4: every side). */
+  backgroundSides?: 1 | 2 | 3 | 4;
+}
+
 /**
  * A photo-like scribble case with ground truth, for the scribble benchmark: a convex
  * object (a rotated ellipse or rounded polygon) of one colour with texture, on a
  * background of another colour with texture and clutter of the object's colour, a
  * bar of background colour across the object (an occluder), and scribbles derived from
  * the truth: a foreground stroke along the object's long axis (inside, on both sides
- * of the bar), a background stroke around it. RGB in [0, 1], row-major.
+ * of the bar), a background stroke around it. RGB in [0, 1], row-major. The options
+ * vary the occluder, the distractors and how much of the ring is stroked (the defaults
+ * are the scene described).
  */
-export function scribbleScene(options: OccludedEllipseOptions = {}): { height: number; width: number; rgb: Float32Array; labels: Float32Array; weights: Float32Array; truth: Uint8Array } {
+export function scribbleScene(options: ScribbleSceneOptions = {}): { height: number; width: number; rgb: Float32Array; labels: Float32Array; weights: Float32Array; truth: Uint8Array } {
   const rng = seedrandom(`scribble-scene-${options.seed ?? 0}`);
   const height = options.height ?? 48;
   const width = options.width ?? 48;
@@ -290,7 +301,12 @@ export function scribbleScene(options: OccludedEllipseOptions = {}): { height: n
   const colour = (h: number) => [0.5 + 0.4 * Math.cos(2 * Math.PI * h), 0.5 + 0.4 * Math.cos(2 * Math.PI * (h - 1 / 3)), 0.5 + 0.4 * Math.cos(2 * Math.PI * (h - 2 / 3))];
   const [fgColour, bgColour] = [colour(hue), colour(hue + 0.35 + 0.3 * rng())];
   const barOffset = 0.3 * (rng() - 0.5);
-  const clutter = [0, 1].map(() => ({ x: (rng() < 0.5 ? -1 : 1) * (0.75 + 0.15 * rng()), y: 1.6 * (rng() - 0.5), r: 0.08 + 0.06 * rng() }));
+  const clutter = Array.from({ length: options.distractors ?? 2 }, () => ({ x: (rng() < 0.5 ? -1 : 1) * (0.75 + 0.15 * rng()), y: 1.6 * (rng() - 0.5), r: 0.08 + 0.06 * rng() }));
+  const occluder = options.occluder ?? 'bar';
+  // The disc sits on the object's boundary at a random angle (drawn only for it, so default scenes stay as they were).
+  const discAngle = occluder === 'disc' ? 2 * Math.PI * rng() : 0;
+  const disc = { u: a * Math.cos(discAngle), v: b * Math.sin(discAngle), r: 0.22 };
+  const strokedQuarters = options.backgroundSides ?? 4;
   const n = height * width;
   const rgb = new Float32Array(3 * n);
   const labels = new Float32Array(n);
@@ -301,15 +317,17 @@ export function scribbleScene(options: OccludedEllipseOptions = {}): { height: n
     const y = coords[2 * i + 1]!;
     const obj = inside(x, y);
     const [u, v] = local(x, y);
-    const bar = Math.abs(u - barOffset * a) < 0.07;
+    const occluded = occluder === 'bar' ? Math.abs(u - barOffset * a) < 0.07 : occluder === 'disc' && Math.hypot(u - disc.u, v - disc.v) < disc.r;
     const blob = clutter.some((c) => Math.hypot(x - c.x, y - c.y) < c.r);
     truth[i] = obj ? 1 : 0;
-    const c = (obj && !bar) || blob ? fgColour : bgColour;
+    const c = (obj && !occluded) || blob ? fgColour : bgColour;
     const texture = 0.12 * Math.sin(17 * x + 11 * y) + 0.1 * (rng() - 0.5);
     for (let k = 0; k < 3; k++) rgb[3 * i + k] = Math.min(1, Math.max(0, c[k]! + texture));
-    const fgStroke = obj && !bar && Math.abs(v) < 0.05 && Math.abs(u) < 0.7 * a && Math.abs(u - barOffset * a) > 0.12;
+    const fgStroke = obj && !occluded && Math.abs(v) < 0.05 && Math.abs(u) < 0.7 * a && (occluder !== 'bar' || Math.abs(u - barOffset * a) > 0.12);
     const ring = Math.hypot(u / (a + 0.2), v / (b + 0.2));
-    const bgStroke = !obj && Math.abs(ring - 1) < 0.06;
+    // Quarter q of the ring: q = 0 faces +u, 1 faces +v, 2 faces -u, 3 faces -v.
+    const quarter = Math.round(Math.atan2(v, u) / (Math.PI / 2) + 4) % 4;
+    const bgStroke = !obj && Math.abs(ring - 1) < 0.06 && quarter < strokedQuarters;
     if (fgStroke || bgStroke) {
       labels[i] = fgStroke ? 1 : 0;
       weights[i] = 1;

@@ -1,0 +1,95 @@
+/**
+ * The paper's Table 1 (scribble setting, convex prior) on generated scenes: for each
+ * scene, a CNN and an FCN on RGB + xy trained from scribbles, sequentially (eq. 15: the
+ * net alone, then the prior fitted to its output) and jointly (eq. 12), over seeds;
+ * the IoU with the truth of the net and of the prior, in the paper's layout (mean ±
+ * standard deviation over scenes and seeds), per half of the scenes: even scenes are
+ * the tuning half, odd ones are held out. Then, per scene, joint minus sequential.
+ *
+ *   node dist/examples/table1.js [--scenes 14] [--seeds 3] [--steps 300] [--size 40] [--half tuning|heldout] [--json]
+ *
+ * Scene k varies (scribbleScene's options) the shape and colours (seed k), the
+ * occluder (a bar, a disc on the edge, none), the distractors of the object's colour
+ * (0-3) and how much of the background ring is stroked (every side, or 1-3 quarters:
+ * where no stroke holds them, net and prior may grow together).
+ */
+import { initBackend, scribbleScene, type ScribbleSceneOptions } from '../src/index.js';
+import { iou, runScribbles, type NetKind } from './scribble_setting.js';
+
+const flag = (name: string, fallback: string) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1]! : fallback;
+};
+const sceneCount = Number(flag('--scenes', '14'));
+const seeds = Number(flag('--seeds', '3'));
+const steps = Number(flag('--steps', '300'));
+const size = Number(flag('--size', '40'));
+const half = flag('--half', 'both');
+const json = process.argv.includes('--json');
+
+/** Scene k's options: every combination of occluder, distractors and stroked sides turns up in both halves. */
+function sceneOptions(k: number): ScribbleSceneOptions {
+  const occluders = ['bar', 'disc', 'none'] as const;
+  const sides = [4, 2, 3, 1, 4, 2, 4] as const;
+  return { height: size, width: size, seed: k, occluder: occluders[Math.floor(k / 2) % 3]!, distractors: Math.floor(k / 3) % 4, backgroundSides: sides[k % 7]! };
+}
+
+interface Cell { net: number; prior: number }
+const modes = ['sequential', 'joint'] as const;
+const nets: NetKind[] = ['cnn', 'fcn'];
+const backend = await initBackend();
+if (!json) console.log(`backend: ${backend.description}; ${sceneCount} scenes of ${size}x${size}, ${steps} steps (alpha = 0 and Adam 0.02 for the first ${Math.round(steps / 3)}, then 0.002), seeds ${seeds}`);
+
+// results[scene][net][mode] = IoUs per seed
+const results: Array<{ scene: number; options: ScribbleSceneOptions; runs: Record<string, Cell[]> }> = [];
+for (let k = 0; k < sceneCount; k++) {
+  const inHalf = k % 2 === 0 ? 'tuning' : 'heldout';
+  if (half !== 'both' && half !== inHalf) continue;
+  const options = sceneOptions(k);
+  const scene = scribbleScene(options);
+  const runs: Record<string, Cell[]> = {};
+  for (const net of nets) {
+    for (const mode of modes) {
+      const cells: Cell[] = [];
+      for (let seed = 0; seed < seeds; seed++) {
+        const run = await runScribbles(mode, net, 'convex', scene, { steps, warmup: Math.round(steps / 3), seed });
+        cells.push({ net: iou(run.netMask, scene.truth), prior: iou(run.priorMask, scene.truth) });
+      }
+      runs[`${net}/${mode}`] = cells;
+    }
+  }
+  results.push({ scene: k, options, runs });
+  if (!json) {
+    const m = (key: string, f: keyof Cell) => mean(runs[key]!.map((c) => c[f])).toFixed(3);
+    console.log(`scene ${k} (${inHalf}; occluder ${options.occluder}, ${options.distractors} distractors, ${options.backgroundSides}/4 sides stroked): ` +
+      nets.map((n) => `${n.toUpperCase()} net ${m(`${n}/sequential`, 'net')} -> ${m(`${n}/joint`, 'net')}, prior ${m(`${n}/sequential`, 'prior')} -> ${m(`${n}/joint`, 'prior')}`).join('; '));
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+function std(xs: number[]): number {
+  const mu = mean(xs);
+  return Math.sqrt(xs.reduce((a, b) => a + (b - mu) ** 2, 0) / Math.max(1, xs.length - 1));
+}
+
+const summary: Record<string, Record<string, { net: [number, number]; prior: [number, number]; worstSceneNetDelta: number }>> = {};
+for (const h of ['tuning', 'heldout']) {
+  const rows = results.filter((r) => (r.scene % 2 === 0 ? 'tuning' : 'heldout') === h);
+  if (rows.length === 0) continue;
+  summary[h] = {};
+  if (!json) console.log(`\n${h} half (${rows.length} scenes x ${seeds} seeds)\n| net | training | IoU net | IoU convex prior |\n| --- | --- | --- | --- |`);
+  for (const net of nets) {
+    for (const mode of modes) {
+      const cells = rows.flatMap((r) => r.runs[`${net}/${mode}`]!);
+      // Joint minus sequential net IoU per scene (seed means): the worst scene.
+      const worst = Math.min(...rows.map((r) => mean(r.runs[`${net}/joint`]!.map((c) => c.net)) - mean(r.runs[`${net}/sequential`]!.map((c) => c.net))));
+      summary[h]![`${net}/${mode}`] = { net: [mean(cells.map((c) => c.net)), std(cells.map((c) => c.net))], prior: [mean(cells.map((c) => c.prior)), std(cells.map((c) => c.prior))], worstSceneNetDelta: worst };
+      const s = summary[h]![`${net}/${mode}`]!;
+      if (!json) console.log(`| ${net.toUpperCase()} (RGB + xy) | ${mode} | ${s.net[0].toFixed(3)} ± ${s.net[1].toFixed(3)} | ${s.prior[0].toFixed(3)} ± ${s.prior[1].toFixed(3)} |`);
+    }
+    if (!json) console.log(`|  | worst scene, joint - sequential net IoU | ${summary[h]![`${net}/joint`]!.worstSceneNetDelta.toFixed(3)} | |`);
+  }
+}
+if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, steps, size, seeds, results, summary }, null, 2)}\n`);
