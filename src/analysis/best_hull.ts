@@ -34,9 +34,9 @@ const MAX_REGIONS = 12;
  * Hulls of the map's objects, chosen by eq. 9 read on a 0/1 mask: covering a pixel
  * of blurred likelihood g changes the squared error by (1 - g)^2 - g^2 = 1 - 2g, so a
  * mask gains 2g - 1 at each pixel it covers, foreground pixels weighted by the square
- * root of the fit's class balance (the full balance makes a small object's foreground
- * so dear that a hull bridges to every clutter blob; none leaves an occluding bar
- * cutting off a thin part of the object). The candidates are the regions above the
+ * root of the fit's class balance (with the full balance a small object's foreground
+ * is so dear that a hull bridges to every clutter blob; without any, a bar that cuts
+ * a thin part off the object is not bridged). The candidates are the regions above the
  * local edge level (aboveLocalLevel), largest first.
  */
 function candidates(map: ProbabilityMap): { groups: Array<{ hull: Polygon; score: number }>; score: (hull: Polygon) => number } | null {
