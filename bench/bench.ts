@@ -33,7 +33,7 @@
  *     authors' paper recipe on the same maps; `--half`, `--maps`, `--reference-results DIR`.
  * Prints a table, or one JSON object with --json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -134,6 +134,13 @@ if (args.has('--pc')) {
   else printPcSummary(pc.summary);
   process.exit(0);
 }
+/** The folder of the authors' fit_reference.py (../shared/reference beside the repository, or `dir`), checked. */
+function authorsDir(dir: string | undefined): string {
+  const found = path.resolve(dir ?? path.join(root, '..', 'shared', 'reference'));
+  if (!existsSync(path.join(found, 'fit_reference.py'))) throw new RangeError(`--authors: no fit_reference.py in ${found} (give its folder with --reference-dir)`);
+  return found;
+}
+
 if (args.has('--speed')) {
   const flag = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
   const half = flag('--half');
@@ -142,6 +149,7 @@ if (args.has('--speed')) {
     perSize: Number(flag('--per-size') ?? 4),
     ...(half === 'tuning' || half === 'heldout' ? { half } : {}),
     reference: withReference,
+    ...(args.has('--authors') ? { authorsDir: authorsDir(flag('--reference-dir')) } : {}),
     bin: path.join(root, 'dist/src/cli/main.js'),
     log,
   });

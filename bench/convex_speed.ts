@@ -1,5 +1,5 @@
 /**
- * npm run bench -- --speed [--sizes 128,256,512,1024] [--per-size N] [--half tuning|heldout] [--reference] [--json]
+ * npm run bench -- --speed [--sizes 128,256,512,1024] [--per-size N] [--half tuning|heldout] [--reference] [--authors [--reference-dir DIR]] [--json]
  *
  * The convex fit's cost and quality together, on generated maps (bench/convex_maps.ts:
  * clean and cluttered, tuning and held-out halves). For each map:
@@ -11,7 +11,10 @@
  *    8-bit map, with its retry after a failed fit): seconds, steps, IoU with the truth,
  *    and the IoU between its mask and the CLI's.
  *  - with --reference, a long fit from the same start (3x130, 8000 cells, 1500 steps
- *    at a fixed rate): the IoU of the CLI's mask with it.
+ *    at a fixed rate): the IoU of the CLI's mask with it;
+ *  - with --authors, the authors' own convex fit on the same PNG (their 'teaser' recipe,
+ *    `fit_reference.py fit --prior convex` in ../shared/reference or --reference-dir,
+ *    run by /usr/bin/python3 with torch): its wall seconds and IoU with the truth.
  * Prints one row per map and, per half and size, the median CLI seconds and the mean
  * IoUs; or one JSON object with --json.
  */
@@ -30,6 +33,7 @@ export interface ConvexSpeedRow {
   cli: { seconds: number; steps: number; iou: number; peakRssMb: number };
   before: { seconds: number; steps: number; iou: number; agreement: number };
   reference?: { agreement: number };
+  authors?: { seconds: number; iou: number };
 }
 
 /** The fit as shapeprior ran it before the speed work, pinned (the defaults may change; this yardstick must not). */
@@ -50,7 +54,7 @@ async function readMask(file: string): Promise<Uint8Array> {
   return Uint8Array.from(m.data, (v) => (v >= 0.5 ? 1 : 0));
 }
 
-async function benchMap(map: ConvexMap, dir: string, bin: string, withReference: boolean): Promise<ConvexSpeedRow> {
+async function benchMap(map: ConvexMap, dir: string, bin: string, withReference: boolean, authorsDir?: string): Promise<ConvexSpeedRow> {
   const unariesFile = path.join(dir, 'unaries.png');
   const outFile = path.join(dir, 'mask.png');
   const rssFile = path.join(dir, 'rss.txt');
@@ -77,6 +81,13 @@ async function benchMap(map: ConvexMap, dir: string, bin: string, withReference:
     cli: { seconds: wall, steps: result.steps, iou: iou(cliMask, map.truth), peakRssMb },
     before: { seconds: fitted.seconds, steps: fitted.steps, iou: iou(beforeMask, map.truth), agreement: iou(cliMask, beforeMask) },
   };
+  if (authorsDir) {
+    const authorsMask = path.join(dir, 'authors.png');
+    const t = performance.now();
+    const ref = spawnSync('/usr/bin/python3', [path.join(authorsDir, 'fit_reference.py'), 'fit', '--prior', 'convex', '--unaries', unariesFile, '--out', authorsMask, '--json'], { encoding: 'utf8' });
+    if (ref.status !== 0) throw new Error(`${map.name}: the authors' fit failed: ${ref.stderr}`);
+    row.authors = { seconds: (performance.now() - t) / 1000, iou: iou(await readMask(authorsMask), map.truth) };
+  }
   if (withReference) {
     const ref = momentStarted(createPrior({ kind: 'convex', width: 130 }, { seed: 0 }) as ConvexPrior);
     await fitPrior(ref, unaries, { seed: 0, pointsPerStep: 8000, maxSteps: 1500, tolerance: 0, learningRate: 3e-3 });
@@ -86,17 +97,17 @@ async function benchMap(map: ConvexMap, dir: string, bin: string, withReference:
   return row;
 }
 
-export async function benchConvexSpeed(options: { sizes: number[]; perSize: number; half?: 'tuning' | 'heldout'; reference: boolean; bin: string; log: (s: string) => void }): Promise<ConvexSpeedRow[]> {
+export async function benchConvexSpeed(options: { sizes: number[]; perSize: number; half?: 'tuning' | 'heldout'; reference: boolean; authorsDir?: string; bin: string; log: (s: string) => void }): Promise<ConvexSpeedRow[]> {
   await initBackend('wasm');
   const maps = convexMaps(options.sizes, options.perSize).filter((m) => !options.half || m.half === options.half);
   const dir = mkdtempSync(path.join(tmpdir(), 'shapeprior-speed-'));
   const rows: ConvexSpeedRow[] = [];
   try {
     for (const map of maps) {
-      const row = await benchMap(map, dir, options.bin, options.reference);
+      const row = await benchMap(map, dir, options.bin, options.reference, options.authorsDir);
       rows.push(row);
       options.log(
-        `${row.name.padEnd(36)} ${row.half.padEnd(7)} CLI ${row.cli.seconds.toFixed(2)} s ${String(row.cli.steps).padStart(4)} steps ${row.cli.peakRssMb.toFixed(0)} MB IoU ${row.cli.iou.toFixed(4)} | before ${row.before.seconds.toFixed(2)} s ${String(row.before.steps).padStart(4)} steps IoU ${row.before.iou.toFixed(4)} | delta ${(row.cli.iou - row.before.iou).toFixed(4)} agreement ${row.before.agreement.toFixed(4)}${row.reference ? ` | vs reference ${row.reference.agreement.toFixed(4)}` : ''}`,
+        `${row.name.padEnd(36)} ${row.half.padEnd(7)} CLI ${row.cli.seconds.toFixed(2)} s ${String(row.cli.steps).padStart(4)} steps ${row.cli.peakRssMb.toFixed(0)} MB IoU ${row.cli.iou.toFixed(4)} | before ${row.before.seconds.toFixed(2)} s ${String(row.before.steps).padStart(4)} steps IoU ${row.before.iou.toFixed(4)} | delta ${(row.cli.iou - row.before.iou).toFixed(4)} agreement ${row.before.agreement.toFixed(4)}${row.reference ? ` | vs reference ${row.reference.agreement.toFixed(4)}` : ''}${row.authors ? ` | authors ${row.authors.seconds.toFixed(2)} s IoU ${row.authors.iou.toFixed(4)}` : ''}`,
       );
     }
   } finally {
@@ -116,7 +127,8 @@ export function summariseConvexSpeed(rows: ConvexSpeedRow[]): string[] {
       lines.push(
         `${half.padEnd(7)} ${String(size).padStart(4)} px, ${rs.length} maps: CLI median ${median(rs.map((r) => r.cli.seconds)).toFixed(2)} s (before: fit alone ${median(rs.map((r) => r.before.seconds)).toFixed(2)} s), ` +
           `steps ${median(rs.map((r) => r.cli.steps))} (before ${median(rs.map((r) => r.before.steps))}), peak RSS ${Math.max(...rs.map((r) => r.cli.peakRssMb)).toFixed(0)} MB; ` +
-          `IoU ${mean(rs.map((r) => r.cli.iou)).toFixed(4)} (before ${mean(rs.map((r) => r.before.iou)).toFixed(4)}, worst change ${worst.toFixed(4)})`,
+          `IoU ${mean(rs.map((r) => r.cli.iou)).toFixed(4)} (before ${mean(rs.map((r) => r.before.iou)).toFixed(4)}, worst change ${worst.toFixed(4)})` +
+          (rs.every((r) => r.authors) ? `; authors' fit: median ${median(rs.map((r) => r.authors!.seconds)).toFixed(2)} s, IoU ${mean(rs.map((r) => r.authors!.iou)).toFixed(4)}` : ''),
       );
     }
   }
