@@ -1,7 +1,7 @@
 import type { ProbabilityMap } from '../probability_map.js';
 import { connectedComponents } from './components.js';
 import { convexHull, regionHull, RowSums, type Polygon } from './convex_hull.js';
-import { boxBlur, smoothedMap } from './moment_frame.js';
+import { boxBlur, smoothingRadius } from './moment_frame.js';
 
 /** The window (fraction of the longer side) over which the local object and background levels are averaged. */
 const LOCAL_WINDOW = 0.06;
@@ -27,6 +27,13 @@ function aboveLocalLevel(smooth: Float32Array, height: number, width: number): F
   });
 }
 
+/**
+ * The hull reads the map blurred by the fit's smoothing radius, but at most this many
+ * pixels: enough to silence speckle, and large maps keep their corners (a radius of 16
+ * at 1024 px cut a triangle's corners by 1% of its area).
+ */
+const HULL_SMOOTHING_MAX = 4;
+
 /** At most this many foreground regions (largest first) are candidates; smaller ones are specks. */
 const MAX_REGIONS = 12;
 
@@ -41,7 +48,7 @@ const MAX_REGIONS = 12;
  */
 function candidates(map: ProbabilityMap): { groups: Array<{ hull: Polygon; score: number }>; score: (hull: Polygon) => number } | null {
   const { height, width } = map;
-  const smooth = smoothedMap(map);
+  const smooth = boxBlur(map.data, height, width, Math.min(smoothingRadius(height, width), HULL_SMOOTHING_MAX));
   let fgCount = 0;
   for (const g of smooth) if (g >= 0.5) fgCount++;
   if (fgCount === 0) return null;
