@@ -40,7 +40,7 @@ const nets: NetKind[] = ['cnn', 'fcn'];
 const backend = await initBackend();
 if (!json) console.log(`backend: ${backend.description}; ${sceneCount} scenes of ${size}x${size}, ${steps} steps (alpha = 0 and Adam 0.02 for the first ${Math.round(steps / 3)}, then 0.002), seeds ${seeds}`);
 
-// results[scene][net][mode] = IoUs per seed
+// Per scene: runs['<net>/<mode>'] = the IoUs of each seed.
 const results: Array<{ scene: number; options: ScribbleSceneOptions; runs: Record<string, Cell[]> }> = [];
 for (let k = 0; k < sceneCount; k++) {
   const inHalf = k % 2 === 0 ? 'tuning' : 'heldout';

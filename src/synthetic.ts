@@ -350,6 +350,11 @@ export interface TwoClassScene {
   truth: [Uint8Array, Uint8Array];
 }
 
+export interface TwoClassSceneOptions extends OccludedEllipseOptions {
+  /** Fraction of labelled pixels whose label is replaced by a random class (an annotator's mistakes); default 0. */
+  labelNoise?: number;
+}
+
 /**
  * Two object classes and background: a rotated ellipse (class 1, convex) on the left and
  * a five-armed star (class 2, star-shaped, not convex) on the right, each crossed by a
@@ -357,11 +362,6 @@ export interface TwoClassScene {
  * background (with `weights`, unlabelled instead): a net that learns the labels misses
  * the bars, priors of the right kind fill them.
  */
-export interface TwoClassSceneOptions extends OccludedEllipseOptions {
-  /** Fraction of labelled pixels whose label is replaced by a random class (an annotator's mistakes); default 0. */
-  labelNoise?: number;
-}
-
 export function twoClassScene(options: TwoClassSceneOptions = {}): TwoClassScene {
   const rng = seedrandom(`two-class-${options.seed ?? 0}`);
   // Its own stream: the same seed gives the same scene with and without label noise.

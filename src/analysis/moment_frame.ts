@@ -18,7 +18,12 @@ export interface AffineFrame {
 export function momentFrame(data: LikelihoodData): AffineFrame {
   const m = foregroundMoments(data);
   if (!m) return identityFrame(dataDim(data));
-  return { shift: m.mean, matrix: inverseSqrt(m.cov).map((row) => row.map((v) => v / 2)) };
+  return frameOfMoments(m.mean, m.cov);
+}
+
+/** The frame that sends the uniformly filled ellipse (ellipsoid) of this mean and covariance to the unit disc (ball): M = C^-1/2 / 2. */
+export function frameOfMoments(mean: number[], cov: number[][]): AffineFrame {
+  return { shift: mean, matrix: inverseSqrt(cov).map((row) => row.map((v) => v / 2)) };
 }
 
 /**

@@ -12,6 +12,7 @@ import type { PriorState, PriorStore } from './prior_state.js';
 import { ConfigError } from '../errors.js';
 import { probabilityOfScores } from '../priors/prior_probability.js';
 import { weightDecayPenalty } from '../fit/fit_prior.js';
+import { startForTraining } from '../priors/implicit_prior.js';
 import { describeKey, priorKey, type PriorKey } from './prior_key.js';
 import { applyTransform, invertTransform, resampleToOriginal, type ViewTransform } from './view_transform.js';
 
@@ -96,8 +97,7 @@ export class PerSamplePriors {
       const t = transforms?.[i];
       const map = probabilityMap(height, width, t ? resampleToOriginal(maps[i]!, height, width, t) : maps[i]!);
       // Joint updates train it by gradients: the start meant for that, where the prior has one.
-      if (this.prior.initializeForTraining) this.prior.initializeForTraining(map, this.options.seed);
-      else this.prior.initializeFromData?.(map, this.options.seed);
+      startForTraining(this.prior, map, this.options.seed);
       return initialState(this.prior);
     });
   }

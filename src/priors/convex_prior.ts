@@ -13,7 +13,8 @@ import { certificate, certifySamples } from './certificate.js';
 import { isSliceStack } from '../slice_stack.js';
 import { bestHull } from '../analysis/best_hull.js';
 import { polygonMoments, type Polygon } from '../analysis/convex_hull.js';
-import { inverseSqrt } from '../analysis/moment_frame.js';
+import { frameOfMoments } from '../analysis/moment_frame.js';
+import { rowTimesMatrix } from '../../layers/small_matrix.js';
 import { polygonInit } from './polygon_init.js';
 import { convexRowMask } from './convex_rows.js';
 
@@ -122,12 +123,9 @@ export class ConvexPrior extends NetworkPrior<ConvexPriorConfig> {
     if (hull.length < 3) return false;
     const { area, mean, cov } = polygonMoments(hull);
     if (!(area > 0) || !(cov[0][0] * cov[1][1] - cov[0][1] ** 2 > 0)) return false;
-    const matrix = inverseSqrt(cov).map((row) => row.map((v) => v / 2));
-    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(mean, matrix));
-    const normalised = hull.map(([x, y]): [number, number] => {
-      const [dx, dy] = [x - mean[0], y - mean[1]];
-      return [dx * matrix[0]![0]! + dy * matrix[1]![0]!, dx * matrix[0]![1]! + dy * matrix[1]![1]!];
-    });
+    const { shift, matrix } = frameOfMoments(mean, cov);
+    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(shift, matrix));
+    const normalised = hull.map(([x, y]) => rowTimesMatrix([x - shift[0]!, y - shift[1]!], matrix) as [number, number]);
     polygonInit(this.icnnLayers(), normalised, HULL_GAIN);
     return true;
   }

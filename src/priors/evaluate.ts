@@ -63,11 +63,7 @@ export function evaluateGridScores(prior: ImplicitPrior, height: number, width: 
  * ImplicitPrior.rasterMask).
  */
 export function evaluateMask(prior: ImplicitPrior, height: number, width: number, third?: number | Float32Array): Uint8Array {
-  const fast = third === undefined ? prior.gridMask?.(height, width) : null;
-  if (fast) return prior.rasterMask ? prior.rasterMask(fast, height, width) : fast;
-  const scores = evaluateGridScores(prior, height, width, third);
-  const mask = new Uint8Array(scores.length);
-  for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;
+  const mask = (third === undefined ? prior.gridMask?.(height, width) : null) ?? Uint8Array.from(evaluateGridScores(prior, height, width, third), (f) => (f <= 0 ? 1 : 0));
   // A per-pixel depth is no slice of the prior's space: its mask keeps every pixel.
   return prior.rasterMask && !(third instanceof Float32Array) ? prior.rasterMask(mask, height, width) : mask;
 }

@@ -105,3 +105,9 @@ export interface ImplicitPrior {
   certify(options?: CertifyOptions): Certificate;
   dispose(): void;
 }
+
+/** Starts `prior` for gradient training: its initializeForTraining where it has one, else initializeFromData. */
+export function startForTraining(prior: ImplicitPrior, data: LikelihoodData, seed?: number): void {
+  if (prior.initializeForTraining) prior.initializeForTraining(data, seed);
+  else prior.initializeFromData?.(data, seed);
+}

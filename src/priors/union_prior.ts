@@ -4,7 +4,7 @@ import { foregroundComponents } from '../analysis/components.js';
 import { probabilityMap, type ProbabilityMap } from '../probability_map.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { evaluateScores, sampleFramePoints } from './evaluate.js';
-import type { Certificate, CertifyOptions, ImplicitPrior, TrainingStage } from './implicit_prior.js';
+import { startForTraining, type Certificate, type CertifyOptions, type ImplicitPrior, type TrainingStage } from './implicit_prior.js';
 import { NetworkPrior, type PriorOptions } from './network_prior.js';
 import { memberGraph, priorOf } from './prior_registry.js';
 import type { UnionPriorConfig } from './prior_config.js';
@@ -73,18 +73,16 @@ export class UnionPrior extends NetworkPrior<UnionPriorConfig> {
     // The union is fitted by gradient steps (its members share the pixels out between
     // them), so each member takes its start for training where it has one (a convex
     // member: the moment ellipse, not the hull it would be fitted by on its own).
-    const start = (member: ImplicitPrior, part: LikelihoodData, memberSeed: number) =>
-      member.initializeForTraining ? member.initializeForTraining(part, memberSeed) : member.initializeFromData?.(part, memberSeed);
     this.members.forEach((member, i) => {
       const region = regions[i];
       if (!region) {
-        start(member, data, seed + i);
+        startForTraining(member, data, seed + i);
         return;
       }
       const part: LikelihoodData = isSliceStack(data)
         ? { height: data.height, width: data.width, slices: data.slices.map((s) => ({ map: restrict(s.map, region), third: s.third })) }
         : restrict(data, region);
-      start(member, part, seed + i);
+      startForTraining(member, part, seed + i);
     });
   }
 
