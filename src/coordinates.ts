@@ -12,6 +12,12 @@ export function pixelToFrame(row: number, col: number, height: number, width: nu
   return [(col + 0.5 - width / 2) * s, (row + 0.5 - height / 2) * s];
 }
 
+/** The (fractional) pixel (row, col) at frame point (x, y) of an H x W image: pixelToFrame's inverse. */
+export function frameToPixel(x: number, y: number, height: number, width: number): [number, number] {
+  const s = 2 / Math.max(height, width);
+  return [y / s + height / 2 - 0.5, x / s + width / 2 - 0.5];
+}
+
 /** Frame coordinates (x, y) of every pixel centre, row-major, as an [H*W, 2] buffer. */
 export function gridCoordinates(height: number, width: number): Float32Array {
   const out = new Float32Array(height * width * 2);

@@ -14,7 +14,7 @@ export interface FitSettings {
   flowDecay?: number;
   member?: PriorKind;
   objects?: number;
-  /** Polar kinds (star, radial, mirror, rotation): weight of the radius smoothness penalty. */
+  /** Polar kinds (star, radial, mirror, rotation): how smooth the radius along the rays must be (see PolarShapeConfig.smoothness). */
   smoothness?: number;
   /** Mirror: fits from this many candidate axes, keeps the best (default AXIS_STARTS). */
   axisStarts?: number;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import seedrandom from 'seedrandom';
-import { pixelToFrame } from '../coordinates.js';
+import { frameToPixel, pixelToFrame } from '../coordinates.js';
 import { ConfigError } from '../errors.js';
 import type { JointSample } from './joint_sample.js';
-import { checkTransform, composeTransforms, frameToPixel, invertTransform, type ViewTransform } from './view_transform.js';
+import { checkTransform, composeTransforms, invertTransform, type ViewTransform } from './view_transform.js';
 
 /** Which random augmentations `randomAugmentation` draws (each off unless given). */
 export interface AugmentationOptions {

@@ -1,4 +1,5 @@
 import { InputError } from '../errors.js';
+import { frameToPixel } from '../coordinates.js';
 
 /**
  * An augmented view's affine map, as a 2x3 matrix [[a, b, tx], [c, d, ty]]:
@@ -67,12 +68,6 @@ export function composeTransforms(second: ViewTransform, first: ViewTransform): 
     [a2 * a1 + b2 * c1, a2 * b1 + b2 * d1, a2 * t1 + b2 * u1 + t2],
     [c2 * a1 + d2 * c1, c2 * b1 + d2 * d1, c2 * t1 + d2 * u1 + u2],
   ];
-}
-
-/** The (fractional) pixel (row, col) at frame point (x, y) of an H x W image: pixelToFrame's inverse. */
-export function frameToPixel(x: number, y: number, height: number, width: number): [number, number] {
-  const s = 2 / Math.max(height, width);
-  return [y / s + height / 2 - 0.5, x / s + width / 2 - 0.5];
 }
 
 /**

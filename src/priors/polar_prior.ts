@@ -1,12 +1,21 @@
 import * as tf from '@tensorflow/tfjs';
 import type { AffineNormalization } from '../../layers/affine_normalization.js';
 import type { PolarCoordinates } from '../../layers/polar_coordinates.js';
+import type { RadialProfile } from '../../layers/radial_profile.js';
+import { radiusAt, type RadialShape } from '../analysis/radial_shape.js';
+import { AdjustableAdam } from '../optimizers/adjustable_optimizers.js';
 import type { LikelihoodData } from '../slice_stack.js';
 import { NetworkPrior, type PriorOptions } from './network_prior.js';
 import { polarCentre, polarHead } from './polar_graph.js';
 import { focusOnObject } from './polar_focus.js';
 import type { MirrorPriorConfig, RadialPriorConfig, RotationPriorConfig, StarPriorConfig } from './prior_config.js';
 import { RadialSmoothness } from './radial_smoothness.js';
+
+/** The closed-form start's regression: rays, radii along each (as fractions of the shape's radius), Adam steps and rate. */
+const SHAPE_RAYS = 128;
+const SHAPE_RADII = [0.2, 0.5, 0.75, 0.9, 0.95, 1, 1.05, 1.1, 1.25, 1.5, 2];
+const SHAPE_STEPS = 400;
+const SHAPE_LEARNING_RATE = 2e-2;
 
 type PolarConfig = StarPriorConfig | RadialPriorConfig | MirrorPriorConfig | RotationPriorConfig;
 
@@ -20,7 +29,7 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
   private smoothness: RadialSmoothness | null = null;
   protected readonly seed: number | undefined;
 
-  constructor(config: C, options: PriorOptions, buildNet: (seed?: number) => tf.LayersModel, private readonly head: { features: string; netName: string }) {
+  constructor(config: C, options: PriorOptions, buildNet: (seed?: number) => tf.LayersModel, protected readonly head: { features: string; netName: string }) {
     super(config, options, buildNet);
     this.seed = options.seed;
   }
@@ -47,6 +56,70 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
     const value = tf.tensor1d([normalised[0]!, normalised[1]!]);
     polar.setWeights([value, ...rest]);
     value.dispose();
+  }
+
+  /**
+   * Whether the parameters are the closed-form start (startFromShape), untouched by any
+   * optimiser step since (applyConstraints, called after every step, clears it): on one
+   * map that start is the fit (README, "The polar priors").
+   */
+  fittedByStart = false;
+
+  override applyConstraints(): void {
+    this.fittedByStart = false;
+    super.applyConstraints();
+  }
+
+  /**
+   * The prior becomes `shape` (pixels of an H x W map, see polarShapeStart): the frame
+   * maps the shape's centre to the origin and its mean radius to 1, the polar centre
+   * sits at the origin, and the net after the polar features is fitted (Adam,
+   * SHAPE_STEPS) so that its score before the saturation is scale * (r / rho(theta) - 1)
+   * on rays through the shape: zero on the shape's outline, the profile's own slope
+   * across it. Mirror: the axis is the shape's. False (nothing usable changed) for a
+   * shape without area.
+   */
+  protected startFromShape(shape: RadialShape, height: number, width: number): boolean {
+    const s = 2 / Math.max(height, width);
+    let mean = 0;
+    for (const r of shape.radius) mean += r;
+    mean = (mean / shape.radius.length) * s;
+    if (!(mean > 0)) return false;
+    const centre = [(shape.cx + 0.5 - width / 2) * s, (shape.cy + 0.5 - height / 2) * s];
+    tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(centre, [[1 / mean, 0], [0, 1 / mean]]));
+    this.startCentreAt(centre);
+    if (this.config.kind === 'mirror') {
+      const angle = tf.tensor1d([shape.offset]);
+      this.layer('symmetry').setWeights([angle]);
+      angle.dispose();
+    }
+    const scale = (this.layer('profile') as RadialProfile).scale;
+    const points: number[] = [];
+    const targets: number[] = [];
+    for (let k = 0; k < SHAPE_RAYS; k++) {
+      const a = (2 * Math.PI * k) / SHAPE_RAYS;
+      const rho = Math.max(radiusAt(shape, a), 0.5) * s;
+      for (const t of SHAPE_RADII) {
+        points.push(centre[0]! + t * rho * Math.cos(a), centre[1]! + t * rho * Math.sin(a));
+        targets.push(scale * (t - 1));
+      }
+    }
+    const head = [...Array.from({ length: this.config.depth }, (_, i) => `${this.head.netName}_${i}`), 'profile'].map((n) => this.layer(n));
+    const variables = head.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+    const net = tf.model({ inputs: this.model.inputs, outputs: this.layer('profile').output as tf.SymbolicTensor });
+    const optimizer = new AdjustableAdam(SHAPE_LEARNING_RATE);
+    const x = tf.tensor2d(points, [points.length / 2, 2]);
+    const y = tf.tensor2d(targets, [targets.length, 1]);
+    try {
+      for (let step = 0; step < SHAPE_STEPS; step++) {
+        optimizer.minimize(() => tf.mean(tf.squaredDifference(net.apply(x) as tf.Tensor, y)) as tf.Scalar, false, variables);
+      }
+    } finally {
+      optimizer.dispose();
+      tf.dispose([x, y]);
+    }
+    this.fittedByStart = true;
+    return true;
   }
 
   /** The polar (symmetry) centre in frame coordinates (3-D: of the slice at z). */

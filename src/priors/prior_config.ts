@@ -50,10 +50,12 @@ interface PolarShapeConfig {
   /** Knots of the piecewise-linear radial profile. */
   knots: number;
   /**
-   * Weight of the penalty on the roughness of the radius along the rays (see
-   * RadialSmoothness): 0 lets the radius jump between neighbouring rays (spikes where
-   * the data is silent); larger keeps only lower angular frequencies. A loss term: the
-   * guarantee holds for every value.
+   * How smooth the radius along the rays must be. On one map (the closed-form start,
+   * see polarShapeStart) it sets the cost of jumps of the radius between neighbouring
+   * rays (smoothness x JUMP_COST_PER_SMOOTHNESS); in gradient training (joint training,
+   * slices) it weighs the penalty on the radius's roughness (see RadialSmoothness).
+   * 0 lets the radius jump (spikes where the data is silent); larger keeps only lower
+   * angular frequencies. Never part of the guarantee, which holds for every value.
    */
   smoothness: number;
 }

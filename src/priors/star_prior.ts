@@ -8,6 +8,7 @@ import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
 import { starCentre } from './polar_start.js';
+import { polarShapeStart } from './polar_shape_start.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 import { certificate, certifySamples } from './certificate.js';
 
@@ -38,11 +39,24 @@ export class StarPrior extends PolarPrior<Config> {
   }
 
   /**
+   * On one map, the closed-form start: the best star-shaped set over a search of
+   * centres (see polarShapeStart), fitted into the net; that is the fit. Otherwise
+   * (slices, a map without an object) the start for training.
+   */
+  initializeFromData(data: LikelihoodData): void {
+    this.fittedByStart = false;
+    const shape = isSliceStack(data) ? null : polarShapeStart(data, { kind: 'star' }, this.config.smoothness);
+    if (shape && this.startFromShape(shape, data.height, data.width)) return;
+    this.initializeForTraining(data);
+  }
+
+  /**
    * Starts as the moment ellipse of the map (the normalisation maps it to the unit
    * disc, where the profile starts), centred on a map's point from which most of the
    * object is seen (see starCentre; the centroid of a lobed shape may lie outside it).
    */
-  initializeFromData(data: LikelihoodData): void {
+  initializeForTraining(data: LikelihoodData): void {
+    this.fittedByStart = false;
     this.normaliseToMomentFrame(data, 'slice');
     const centre = isSliceStack(data) ? null : starCentre(data);
     if (centre) this.startCentreAt(centre);

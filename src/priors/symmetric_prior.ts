@@ -9,6 +9,7 @@ import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
 import { mirrorAxes, rotationCentre } from './polar_start.js';
+import { polarShapeStart } from './polar_shape_start.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 import { ConfigError } from '../errors.js';
 import { certificate, certifySamples } from './certificate.js';
@@ -57,12 +58,26 @@ export class SymmetricPrior extends PolarPrior<Config> {
   }
 
   /**
-   * A similarity frame: a reflection or rotation about a point stays one in frame
-   * coordinates. On a map (not a stack), mirror starts on the map's axis of rank
-   * `axisStart` (through a point deep inside), rotation on the centre of best k-fold
-   * overlap (see polar_start).
+   * On one map, the closed-form start: the best mirror (about the map's axis of rank
+   * `axisStart`) or k-fold shape over a search of centres (see polarShapeStart),
+   * fitted into the net; that is the fit. Otherwise the start for training.
    */
   initializeFromData(data: LikelihoodData): void {
+    this.fittedByStart = false;
+    const start = this.config.kind === 'mirror' ? { kind: 'mirror' as const, axisRank: this.axisStart } : { kind: 'rotation' as const, folds: this.config.folds };
+    const shape = isSliceStack(data) ? null : polarShapeStart(data, start, this.config.smoothness);
+    if (shape && this.startFromShape(shape, data.height, data.width)) return;
+    this.initializeForTraining(data);
+  }
+
+  /**
+   * The start for gradient training (joint training, slices): a similarity frame (a
+   * reflection or rotation about a point stays one in frame coordinates); on a map,
+   * mirror starts on the map's axis of rank `axisStart` (through a point deep inside),
+   * rotation on the centre of best k-fold overlap (see polar_start); the net a disc.
+   */
+  initializeForTraining(data: LikelihoodData): void {
+    this.fittedByStart = false;
     this.normaliseToMomentFrame(data, 'similarity');
     if (isSliceStack(data)) return;
     if (this.config.kind === 'mirror') {

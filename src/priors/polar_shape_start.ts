@@ -1,0 +1,70 @@
+/**
+ * The polar priors' closed-form start on one map: the best radial shape (see
+ * analysis/radial_shape.ts) over a search of centres (and, for mirror, axes), which
+ * the prior's net is then fitted to by a short regression (PolarPrior.startFromShape).
+ * The search starts where polar_start.ts reads the object (most visible point, best
+ * k-fold overlap, ranked mirror axes) and moves the centre over a grid about it,
+ * keeping the shape with the highest objective: where a shape is star-shaped from
+ * matters as much as its radius.
+ */
+import { frameToPixel, pixelToFrame } from '../coordinates.js';
+import type { ProbabilityMap } from '../probability_map.js';
+import { JUMP_COST_PER_SMOOTHNESS, radialGainMap, radialShape, type RadialShape, type Symmetry } from '../analysis/radial_shape.js';
+import { mirrorAxes, rotationCentre, starCentre } from './polar_start.js';
+
+export type PolarStartKind = { kind: 'star' } | { kind: 'mirror'; axisRank: number } | { kind: 'rotation'; folds: number };
+
+/** Grid of centre offsets tried about each start: (2 GRID + 1)^2 centres, GRID_REACH of the object's radius each way. */
+const GRID = 3;
+const GRID_REACH = 0.3;
+
+/** The best radial shape of `map` for the kind (pixels) at the prior's `smoothness`; null when the map shows no object. */
+export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoothness: number): RadialShape | null {
+  const { height, width } = map;
+  const jump = smoothness * JUMP_COST_PER_SMOOTHNESS;
+  const gains = radialGainMap(map);
+  let area = 0;
+  for (const g of gains) if (g > 0) area++;
+  if (area < 4) return null;
+  const reach = GRID_REACH * Math.sqrt(area / Math.PI);
+  const toPixel = (p: [number, number]): [number, number] => {
+    const [row, col] = frameToPixel(p[0], p[1], height, width);
+    return [col, row];
+  };
+  const search = (cx: number, cy: number, symmetry: Symmetry, along?: [number, number]): RadialShape => {
+    let best: RadialShape | null = null;
+    for (let i = -GRID; i <= GRID; i++) {
+      for (let j = -GRID; j <= GRID; j++) {
+        // Mirror: the centre moves along the axis and across it (the axis moves with it).
+        const [ax, ay] = along ?? [1, 0];
+        const x = cx + (reach * (i * ax - j * ay)) / GRID;
+        const y = cy + (reach * (i * ay + j * ax)) / GRID;
+        if (x < 0 || y < 0 || x > width - 1 || y > height - 1) continue;
+        const shape = radialShape(gains, height, width, x, y, symmetry, jump);
+        if (!best || shape.score > best.score) best = shape;
+      }
+    }
+    return best ?? radialShape(gains, height, width, cx, cy, symmetry, jump);
+  };
+  if (start.kind === 'star') {
+    const c = starCentre(map);
+    if (!c) return null;
+    const [cx, cy] = toPixel(c);
+    return search(cx, cy, { kind: 'none' });
+  }
+  if (start.kind === 'rotation') {
+    const c = rotationCentre(map, start.folds);
+    if (!c) return null;
+    const [cx, cy] = toPixel(c);
+    return search(cx, cy, { kind: 'rotation', folds: start.folds });
+  }
+  const axis = mirrorAxes(map, start.axisRank + 1)[start.axisRank];
+  if (!axis) return null;
+  const [cx, cy] = toPixel(axis.centre);
+  return search(cx, cy, { kind: 'mirror', angle: axis.angle }, [Math.cos(axis.angle), Math.sin(axis.angle)]);
+}
+
+/** Frame coordinates of a radial shape's centre. */
+export function shapeCentreInFrame(shape: RadialShape, height: number, width: number): [number, number] {
+  return pixelToFrame(shape.cy, shape.cx, height, width);
+}
