@@ -53,22 +53,20 @@ export function radialGainMap(map: ProbabilityMap): Float32Array {
   return aboveLocalLevel(closed, height, width);
 }
 
-/** Max (or min) over the (2r + 1)^2 window about each pixel, clipped at the border: rows, then columns. */
+/** Max (or min) over the (2r + 1)^2 window about each pixel, clipped at the border: along rows, then along columns. */
 function windowExtreme(values: Float32Array, height: number, width: number, r: number, pick: (a: number, b: number) => number): Float32Array {
-  const rows = new Float32Array(values.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = values[y * width + x]!;
-      for (let d = Math.max(0, x - r); d <= Math.min(width - 1, x + r); d++) v = pick(v, values[y * width + d]!);
-      rows[y * width + x] = v;
-    }
-  }
+  return extremeAlong(extremeAlong(values, height, width, 1, width, r, pick), width, height, width, 1, r, pick);
+}
+
+/** Along each of `lines` lines (starting lineStride apart, `length` values `stride` apart), the extreme over +-r neighbours. */
+function extremeAlong(values: Float32Array, lines: number, length: number, stride: number, lineStride: number, r: number, pick: (a: number, b: number) => number): Float32Array {
   const out = new Float32Array(values.length);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = rows[y * width + x]!;
-      for (let d = Math.max(0, y - r); d <= Math.min(height - 1, y + r); d++) v = pick(v, rows[d * width + x]!);
-      out[y * width + x] = v;
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStride;
+    for (let k = 0; k < length; k++) {
+      let v = values[base + k * stride]!;
+      for (let j = Math.max(0, k - r); j <= Math.min(length - 1, k + r); j++) v = pick(v, values[base + j * stride]!);
+      out[base + k * stride] = v;
     }
   }
   return out;
