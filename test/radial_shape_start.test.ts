@@ -2,7 +2,8 @@ import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
 import { geometricBaseline, maskPerimeter } from '../bench/geometric_baseline.js';
 import { polarMap } from '../bench/polar_maps.js';
-import { radialGainMap, radialShape, radialShapeMask } from '../src/analysis/radial_shape.js';
+import * as tf from '@tensorflow/tfjs';
+import { radialGainMap, radialShape, radialShapeMask, windowExtreme } from '../src/analysis/radial_shape.js';
 import { solveChain, solveRing } from '../src/analysis/ray_radius.js';
 import { fitPrior } from '../src/fit/fit_prior.js';
 import { iou } from '../src/metrics.js';
@@ -61,6 +62,25 @@ describe('closed-form radial shapes (the polar priors on one map)', () => {
     }
   });
 
+  it('close the map with window extremes equal to a loop over each window, for any radius', () => {
+    const rng = seedrandom('windows');
+    for (const [height, width, r] of [[7, 5, 0], [7, 5, 1], [9, 12, 3], [6, 4, 10]] as const) {
+      const values = Float32Array.from({ length: height * width }, () => rng());
+      for (const pick of [Math.max, Math.min]) {
+        const fast = windowExtreme(values, height, width, r, pick);
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            let v = values[y * width + x]!;
+            for (let yy = Math.max(0, y - r); yy <= Math.min(height - 1, y + r); yy++) {
+              for (let xx = Math.max(0, x - r); xx <= Math.min(width - 1, x + r); xx++) v = pick(v, values[yy * width + xx]!);
+            }
+            expect(fast[y * width + x]).toBe(v);
+          }
+        }
+      }
+    }
+  });
+
   it('recover a clean lobed star; the mirror and k-fold shapes are symmetric', () => {
     const { map, truth } = lobedMap(96, 47, 50);
     const gains = radialGainMap(map);
@@ -100,6 +120,13 @@ describe('closed-form radial shapes (the polar priors on one map)', () => {
       expect(seconds).toBeLessThan(20);
       prior.dispose();
     }
+    // The start's regression and search leave no tensor behind.
+    const m = polarMap('star', 5);
+    const before = tf.memory().numTensors;
+    const prior = createPrior('star', { seed: 0 });
+    await fitPrior(prior, m.unaries, { seed: 0 });
+    prior.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('smoothness is the jump cost: without it a spike reaches a clutter blob, with the default it does not', () => {
