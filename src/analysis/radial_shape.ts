@@ -95,7 +95,7 @@ export function radialShape(gainMap: Float32Array, height: number, width: number
   const folds = symmetry.kind === 'rotation' ? symmetry.folds : symmetry.kind === 'mirror' ? 2 : 1;
   const rays = folds * Math.ceil(RAYS / folds);
   const offset = symmetry.kind === 'mirror' ? symmetry.angle : 0;
-  const g = rayGains(gainMap, height, width, cx, cy, 0, rays, offset);
+  const g = rayGains(gainMap, height, width, cx, cy, rays, offset);
   const R = g.samples + 1;
   const at = (ray: number, j: number) => g.cumulative[ray * R + j]!;
   const radius = new Float64Array(rays);

@@ -15,8 +15,6 @@
  *
  * Everything is in pixels; the map is read bilinearly.
  */
-import type { ProbabilityMap } from '../probability_map.js';
-
 export interface RayGains {
   /** Rays evenly spread from angle `offset` (x right, y down, as pixels). */
   rays: number;
@@ -29,11 +27,11 @@ export interface RayGains {
 
 /**
  * Cumulative gains along `rays` rays from (cx, cy) (pixels), the first at angle
- * `offset`, out to the farthest image
- * corner; outside the image a ray gains nothing (no data: the radius there is left to
- * the smoothness).
+ * `offset`, out to the farthest image corner, on `gains` (the map minus its level, see
+ * radialGainMap); outside the image a ray gains nothing (no data: the radius there is
+ * left to the jump cost).
  */
-export function rayGains(values: Float32Array, height: number, width: number, cx: number, cy: number, level: number, rays: number, offset = 0, step = 0.5): RayGains {
+export function rayGains(gains: Float32Array, height: number, width: number, cx: number, cy: number, rays: number, offset = 0, step = 0.5): RayGains {
   const reach = Math.max(Math.hypot(cx, cy), Math.hypot(width - 1 - cx, cy), Math.hypot(cx, height - 1 - cy), Math.hypot(width - 1 - cx, height - 1 - cy));
   const samples = Math.max(1, Math.ceil(reach / step));
   const cumulative = new Float64Array(rays * (samples + 1));
@@ -46,7 +44,7 @@ export function rayGains(values: Float32Array, height: number, width: number, cx
       const r = (j + 1) * step;
       const x = cx + r * ux;
       const y = cy + r * uy;
-      if (x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1) s += (bilinear(values, height, width, x, y) - level) * r * step;
+      if (x >= 0 && y >= 0 && x <= width - 1 && y <= height - 1) s += bilinear(gains, height, width, x, y) * r * step;
       cumulative[row + j + 1] = s;
     }
   }
