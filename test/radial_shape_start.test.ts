@@ -110,7 +110,7 @@ describe('closed-form radial shapes (the polar priors on one map)', () => {
       expect(fit.converged).toBe(true);
       expect(fit.certificate.passed).toBe(true);
       const mask = evaluateMask(prior, m.size, m.size);
-      const start = kind === 'star' ? { kind } : kind === 'rotation' ? { kind, folds: m.folds! } : { kind, axisRank: 0 };
+      const start = kind === 'star' ? { kind } : kind === 'rotation' ? { kind, folds: m.folds! } : { kind, axes: 2 };
       const shape = polarShapeStart(focusOnObject(m.unaries) as ProbabilityMap, start, 1e-4)!;
       // The regression puts the closed-form shape into the net almost pixel for pixel.
       expect(iou(mask, radialShapeMask(shape, m.size, m.size))).toBeGreaterThan(0.96);

@@ -46,7 +46,7 @@ export function fitCommand(): Command {
     .option('--objects <n>', 'union prior: the number of members, one per object (default 2)', kindSettingFlag('objects'))
     .option('--sparsity <x>', 'periodic prior: weight of the L1 penalty on the amplitudes (default 1e-3)', kindSettingFlag('sparsity'))
     .option('--smoothness <x>', 'star, radial, mirror, rotation: how smooth the radius along the rays must be: the cost of its jumps between rays (default 1e-4; 0: none)', kindSettingFlag('smoothness'))
-    .option('--axis-starts <n>', 'mirror prior: fit from this many candidate axes of the map and keep the best (default 2)', kindSettingFlag('axisStarts'))
+    .option('--axis-starts <n>', 'mirror prior: search this many candidate axes of the map and keep the best (default 2)', kindSettingFlag('axisStarts'))
     .option('--folds <k>', 'rotation prior: the number of folds k >= 2, or auto (tries 2..8, keeps the lowest loss)', foldsFlag)
     .addOption(new Option('--sampling <how>', 'estimate of eq. 9 per step: cells (averaged cells, default) or pixels (random pixels)').choices(['cells', 'pixels']).default(FIT_DEFAULTS.sampling))
     .option('--points <n>', 'points per step (cells: about this many cells, default 3000; pixels: this many random pixels, default 1024)', integerIn(1, MAX_POINTS_PER_STEP))

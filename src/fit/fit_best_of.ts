@@ -6,7 +6,7 @@ import { fitPrior, type FitOptions, type FitResult } from './fit_prior.js';
  * Fits each candidate prior in turn and keeps the one with the lowest final loss (all
  * share eq. 9's objective on the same data, so their losses compare); the others are
  * disposed as soon as they lose. Returns the best fit and every candidate's final loss,
- * in order. The searches over k (`--folds auto`) and over mirror axes use it.
+ * in order. The search over k (`--folds auto`) uses it.
  */
 export async function fitBestOf(candidates: ReadonlyArray<() => ImplicitPrior>, data: LikelihoodData, options: FitOptions): Promise<{ best: FitResult; losses: number[] }> {
   let best: FitResult | null = null;

@@ -16,7 +16,7 @@ export interface FitSettings {
   objects?: number;
   /** Polar kinds (star, radial, mirror, rotation): how smooth the radius along the rays must be (see PolarShapeConfig.smoothness). */
   smoothness?: number;
-  /** Mirror: fits from this many candidate axes, keeps the best (default AXIS_STARTS). */
+  /** Mirror: the closed-form fit searches this many of the map's candidate axes and keeps the best (default AXIS_CANDIDATES, see SymmetricPrior). */
   axisStarts?: number;
   steps: number;
   sampling: 'cells' | 'pixels';

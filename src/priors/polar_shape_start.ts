@@ -5,14 +5,16 @@
  * The search starts where polar_start.ts reads the object (most visible point, best
  * k-fold overlap, ranked mirror axes) and moves the centre over a grid about it,
  * keeping the shape with the highest objective: where a shape is star-shaped from
- * matters as much as its radius.
+ * matters as much as its radius. A mirror shape is searched about each of the map's
+ * best candidate axes (one closed-form search each, where a gradient fit per axis
+ * would cost a fit each).
  */
 import { frameToPixel, pixelToFrame } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { JUMP_COST_PER_SMOOTHNESS, radialGainMap, radialShape, type RadialShape, type Symmetry } from '../analysis/radial_shape.js';
 import { mirrorAxes, rotationCentre, starCentre } from './polar_start.js';
 
-export type PolarStartKind = { kind: 'star' } | { kind: 'mirror'; axisRank: number } | { kind: 'rotation'; folds: number };
+export type PolarStartKind = { kind: 'star' } | { kind: 'mirror'; axes: number } | { kind: 'rotation'; folds: number };
 
 /** Grid of centre offsets tried about each start: (2 GRID + 1)^2 centres, GRID_REACH of the object's radius each way. */
 const GRID = 3;
@@ -58,10 +60,14 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
     const [cx, cy] = toPixel(c);
     return search(cx, cy, { kind: 'rotation', folds: start.folds });
   }
-  const axis = mirrorAxes(map, start.axisRank + 1)[start.axisRank];
-  if (!axis) return null;
-  const [cx, cy] = toPixel(axis.centre);
-  return search(cx, cy, { kind: 'mirror', angle: axis.angle }, [Math.cos(axis.angle), Math.sin(axis.angle)]);
+  // Mirror: the map's `axes` best candidate axes, each with its own centre search; the highest objective wins.
+  let best: RadialShape | null = null;
+  for (const axis of mirrorAxes(map, start.axes)) {
+    const [cx, cy] = toPixel(axis.centre);
+    const shape = search(cx, cy, { kind: 'mirror', angle: axis.angle }, [Math.cos(axis.angle), Math.sin(axis.angle)]);
+    if (!best || shape.score > best.score) best = shape;
+  }
+  return best;
 }
 
 /** Frame coordinates of a radial shape's centre. */

@@ -16,6 +16,9 @@ import { certificate, certifySamples } from './certificate.js';
 
 type Config = MirrorPriorConfig | RotationPriorConfig;
 
+/** Candidate mirror axes the closed-form start searches by default (`--axis-starts`). */
+export const AXIS_CANDIDATES = 2;
+
 /**
  * coords -> similarity normalisation -> polar (v, r) about a learnable centre ->
  * symmetric features of v (even about a learnable axis, or of period 2*pi/k) plus r ->
@@ -48,23 +51,25 @@ const SYMMETRY_TOLERANCE = 1e-3;
 
 export class SymmetricPrior extends PolarPrior<Config> {
   /**
-   * Mirror: which of the map's candidate axes (best first, see mirrorAxes) the next
-   * initialisation starts from; fitBestAxis tries several.
+   * Mirror: how many of the map's candidate axes (best first, see mirrorAxes) the
+   * closed-form start searches (`--axis-starts`); the start for training takes the
+   * best one.
    */
-  axisStart = 0;
+  axisCandidates = AXIS_CANDIDATES;
 
   constructor(config: Config, options: PriorOptions = {}) {
     super(config, options, (seed) => buildSymmetricNet(config, seed), { features: 'symmetry', netName: 'shape' });
   }
 
   /**
-   * On one map, the closed-form start: the best mirror (about the map's axis of rank
-   * `axisStart`) or k-fold shape over a search of centres (see polarShapeStart),
-   * fitted into the net; that is the fit. Otherwise the start for training.
+   * On one map, the closed-form start: the best mirror (about the map's
+   * `axisCandidates` best axes) or k-fold shape over a search of centres (see
+   * polarShapeStart), fitted into the net; that is the fit. Otherwise the start for
+   * training.
    */
   initializeFromData(data: LikelihoodData): void {
     this.fittedByStart = false;
-    const start = this.config.kind === 'mirror' ? { kind: 'mirror' as const, axisRank: this.axisStart } : { kind: 'rotation' as const, folds: this.config.folds };
+    const start = this.config.kind === 'mirror' ? { kind: 'mirror' as const, axes: this.axisCandidates } : { kind: 'rotation' as const, folds: this.config.folds };
     const shape = isSliceStack(data) ? null : polarShapeStart(data, start, this.config.smoothness);
     if (shape && this.startFromShape(shape, data.height, data.width)) return;
     this.initializeForTraining(data);
@@ -73,7 +78,7 @@ export class SymmetricPrior extends PolarPrior<Config> {
   /**
    * The start for gradient training (joint training, slices): a similarity frame (a
    * reflection or rotation about a point stays one in frame coordinates); on a map,
-   * mirror starts on the map's axis of rank `axisStart` (through a point deep inside),
+   * mirror starts on the map's best axis (through a point deep inside),
    * rotation on the centre of best k-fold overlap (see polar_start); the net a disc.
    */
   initializeForTraining(data: LikelihoodData): void {
@@ -81,7 +86,7 @@ export class SymmetricPrior extends PolarPrior<Config> {
     this.normaliseToMomentFrame(data, 'similarity');
     if (isSliceStack(data)) return;
     if (this.config.kind === 'mirror') {
-      const axis = mirrorAxes(data, this.axisStart + 1)[this.axisStart];
+      const axis = mirrorAxes(data, 1)[0];
       if (!axis) return;
       this.startCentreAt(axis.centre);
       const angle = tf.tensor1d([axis.angle]);
