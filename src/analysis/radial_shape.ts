@@ -9,7 +9,7 @@
 import type { ProbabilityMap } from '../probability_map.js';
 import { aboveLocalLevel } from './local_level.js';
 import { boxBlur, smoothingRadius } from './moment_frame.js';
-import { rayGains, solveChain, solveRing, type RayGains } from './ray_radius.js';
+import { rayGains, solveChain, solveRing } from './ray_radius.js';
 
 export interface RadialShape {
   /** Centre in pixels (x = column, y = row). */
@@ -109,7 +109,7 @@ export function radialShape(gainMap: Float32Array, height: number, width: number
     // Ray 0 lies on the axis; ray k mirrors ray rays - k. Nodes 0..rays/2 form an open chain.
     const half = rays / 2;
     const s = solveChain(half + 1, g.samples, (n, j) => at(n, j) + (n === 0 || n === half ? at(n, j) : at(rays - n, j)), jump);
-    for (let n = 0; n <= half; n++) radius[n] = radius[(rays - n) % rays] = radiusOf(g, s.radius[n]!);
+    for (let n = 0; n <= half; n++) radius[n] = radius[(rays - n) % rays] = s.radius[n]! * g.step;
     score = s.score;
   } else {
     const period = rays / folds;
@@ -118,14 +118,10 @@ export function radialShape(gainMap: Float32Array, height: number, width: number
       for (let f = 0; f < folds; f++) sum += at(n + f * period, j);
       return sum;
     }, jump);
-    for (let k = 0; k < rays; k++) radius[k] = radiusOf(g, s.radius[k % period]!);
+    for (let k = 0; k < rays; k++) radius[k] = s.radius[k % period]! * g.step;
     score = s.score;
   }
   return { cx, cy, radius, offset, score };
-}
-
-function radiusOf(g: RayGains, j: number): number {
-  return j * g.step;
 }
 
 /** The shape's mask on the pixel grid (for measuring it): pixel centres within the radius of their angle, linearly interpolated between rays. */

@@ -113,7 +113,8 @@ export { FIT_DEFAULTS, SAMPLING_DEFAULTS } from './fit_defaults.js';
  * random pixels, with Adam and the prior's constraint projection after every step.
  * Stops at `maxSteps` or when the loss has stopped improving (see
  * ConvergenceMonitor). A prior whose start already fits the data in closed form
- * (`fittedByStart`: the convex prior on one map, its hull) takes no steps. Trains `prior` in place and returns it with its certificate
+ * (`fittedByStart`: on one map, the convex prior's hull, a polar prior's best radial
+ * shape) takes no steps. Trains `prior` in place and returns it with its certificate
  * and the run's statistics; `seconds` is the optimisation alone, without the
  * certificate.
  *

@@ -61,8 +61,8 @@ export interface ImplicitPrior {
   initializeFromData?(data: LikelihoodData, seed?: number): void;
   /**
    * Optional: true while the parameters are a closed-form fit set by the last start
-   * (the convex prior's hull, see ConvexPrior), untouched by any optimiser step since:
-   * fitPrior then takes no steps.
+   * (the convex prior's hull, see ConvexPrior; a polar prior's radial shape, see
+   * PolarPrior), untouched by any optimiser step since: fitPrior then takes no steps.
    */
   readonly fittedByStart?: boolean;
   /**

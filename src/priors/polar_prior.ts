@@ -3,11 +3,13 @@ import type { AffineNormalization } from '../../layers/affine_normalization.js';
 import type { PolarCoordinates } from '../../layers/polar_coordinates.js';
 import type { RadialProfile } from '../../layers/radial_profile.js';
 import { radiusAt, type RadialShape } from '../analysis/radial_shape.js';
+import { pixelToFrame } from '../coordinates.js';
 import { AdjustableAdam } from '../optimizers/adjustable_optimizers.js';
-import type { LikelihoodData } from '../slice_stack.js';
+import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 import { NetworkPrior, type PriorOptions } from './network_prior.js';
 import { polarCentre, polarHead } from './polar_graph.js';
 import { focusOnObject } from './polar_focus.js';
+import { polarShapeStart, type PolarStartKind } from './polar_shape_start.js';
 import type { MirrorPriorConfig, RadialPriorConfig, RotationPriorConfig, StarPriorConfig } from './prior_config.js';
 import { RadialSmoothness } from './radial_smoothness.js';
 
@@ -48,6 +50,13 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
     return this.smoothness.penalty();
   }
 
+  /** Starts a mirror prior's axis at an angle (radians; the frames the polar priors use keep angles). */
+  protected startAxisAt(angle: number): void {
+    const value = tf.tensor1d([angle]);
+    this.layer('symmetry').setWeights([value]);
+    value.dispose();
+  }
+
   /** Starts the polar centre at a frame point (a 3-D prior's drift with z is left as it is). */
   protected startCentreAt(framePoint: number[]): void {
     const polar = this.layer('polar') as PolarCoordinates;
@@ -57,6 +66,23 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
     polar.setWeights([value, ...rest]);
     value.dispose();
   }
+
+  /**
+   * On one map, the closed-form start: the best shape of the kind's class over a search
+   * of centres (see polarShapeStart), fitted into the net; that is the fit. Otherwise
+   * (slices, a map without an object) the start for training.
+   */
+  initializeFromData(data: LikelihoodData): void {
+    const shape = isSliceStack(data) ? null : polarShapeStart(data, this.shapeStart(), this.config.smoothness);
+    if (shape && this.startFromShape(shape, data.height, data.width)) return;
+    this.initializeForTraining(data);
+  }
+
+  /** What the closed-form start searches for: a star-shaped set, or one with the kind's symmetry. */
+  protected abstract shapeStart(): PolarStartKind;
+
+  /** The start for gradient training (joint training, slices; see initializeFromData): it must clear fittedByStart. */
+  abstract initializeForTraining(data: LikelihoodData): void;
 
   /**
    * Whether the parameters are the closed-form start (startFromShape), untouched by any
@@ -85,14 +111,10 @@ export abstract class PolarPrior<C extends PolarConfig> extends NetworkPrior<C> 
     for (const r of shape.radius) mean += r;
     mean = (mean / shape.radius.length) * s;
     if (!(mean > 0)) return false;
-    const centre = [(shape.cx + 0.5 - width / 2) * s, (shape.cy + 0.5 - height / 2) * s];
+    const centre = pixelToFrame(shape.cy, shape.cx, height, width);
     tf.tidy(() => (this.layer('frame') as AffineNormalization).setTransform(centre, [[1 / mean, 0], [0, 1 / mean]]));
     this.startCentreAt(centre);
-    if (this.config.kind === 'mirror') {
-      const angle = tf.tensor1d([shape.offset]);
-      this.layer('symmetry').setWeights([angle]);
-      angle.dispose();
-    }
+    if (this.config.kind === 'mirror') this.startAxisAt(shape.offset);
     const scale = (this.layer('profile') as RadialProfile).scale;
     const points: number[] = [];
     const targets: number[] = [];

@@ -9,7 +9,7 @@
  * best candidate axes (one closed-form search each, where a gradient fit per axis
  * would cost a fit each).
  */
-import { frameToPixel, pixelToFrame } from '../coordinates.js';
+import { frameToPixel } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { JUMP_COST_PER_SMOOTHNESS, radialGainMap, radialShape, type RadialShape, type Symmetry } from '../analysis/radial_shape.js';
 import { mirrorAxes, rotationCentre, starCentre } from './polar_start.js';
@@ -29,16 +29,14 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
   for (const g of gains) if (g > 0) area++;
   if (area < 4) return null;
   const reach = GRID_REACH * Math.sqrt(area / Math.PI);
-  const toPixel = (p: [number, number]): [number, number] => {
-    const [row, col] = frameToPixel(p[0], p[1], height, width);
-    return [col, row];
-  };
-  const search = (cx: number, cy: number, symmetry: Symmetry, along?: [number, number]): RadialShape => {
+  // A start's frame point (x, y) becomes pixel (cx, cy) = (column, row).
+  const search = ([fx, fy]: [number, number], symmetry: Symmetry, along: [number, number] = [1, 0]): RadialShape => {
+    const [cy, cx] = frameToPixel(fx, fy, height, width);
+    // Mirror: the centre moves along the axis and across it (the axis moves with it).
+    const [ax, ay] = along;
     let best: RadialShape | null = null;
     for (let i = -GRID; i <= GRID; i++) {
       for (let j = -GRID; j <= GRID; j++) {
-        // Mirror: the centre moves along the axis and across it (the axis moves with it).
-        const [ax, ay] = along ?? [1, 0];
         const x = cx + (reach * (i * ax - j * ay)) / GRID;
         const y = cy + (reach * (i * ay + j * ax)) / GRID;
         if (x < 0 || y < 0 || x > width - 1 || y > height - 1) continue;
@@ -50,27 +48,17 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
   };
   if (start.kind === 'star') {
     const c = starCentre(map);
-    if (!c) return null;
-    const [cx, cy] = toPixel(c);
-    return search(cx, cy, { kind: 'none' });
+    return c ? search(c, { kind: 'none' }) : null;
   }
   if (start.kind === 'rotation') {
     const c = rotationCentre(map, start.folds);
-    if (!c) return null;
-    const [cx, cy] = toPixel(c);
-    return search(cx, cy, { kind: 'rotation', folds: start.folds });
+    return c ? search(c, { kind: 'rotation', folds: start.folds }) : null;
   }
   // Mirror: the map's `axes` best candidate axes, each with its own centre search; the highest objective wins.
   let best: RadialShape | null = null;
   for (const axis of mirrorAxes(map, start.axes)) {
-    const [cx, cy] = toPixel(axis.centre);
-    const shape = search(cx, cy, { kind: 'mirror', angle: axis.angle }, [Math.cos(axis.angle), Math.sin(axis.angle)]);
+    const shape = search(axis.centre, { kind: 'mirror', angle: axis.angle }, [Math.cos(axis.angle), Math.sin(axis.angle)]);
     if (!best || shape.score > best.score) best = shape;
   }
   return best;
-}
-
-/** Frame coordinates of a radial shape's centre. */
-export function shapeCentreInFrame(shape: RadialShape, height: number, width: number): [number, number] {
-  return pixelToFrame(shape.cy, shape.cx, height, width);
 }

@@ -8,7 +8,7 @@ import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
 import { starCentre } from './polar_start.js';
-import { polarShapeStart } from './polar_shape_start.js';
+import type { PolarStartKind } from './polar_shape_start.js';
 import type { RadialPriorConfig, StarPriorConfig } from './prior_config.js';
 import { certificate, certifySamples } from './certificate.js';
 
@@ -38,16 +38,9 @@ export class StarPrior extends PolarPrior<Config> {
     super(config, options, (seed) => buildStarNet(config, seed), { features: 'harmonics', netName: 'direction' });
   }
 
-  /**
-   * On one map, the closed-form start: the best star-shaped set over a search of
-   * centres (see polarShapeStart), fitted into the net; that is the fit. Otherwise
-   * (slices, a map without an object) the start for training.
-   */
-  initializeFromData(data: LikelihoodData): void {
-    this.fittedByStart = false;
-    const shape = isSliceStack(data) ? null : polarShapeStart(data, { kind: 'star' }, this.config.smoothness);
-    if (shape && this.startFromShape(shape, data.height, data.width)) return;
-    this.initializeForTraining(data);
+  /** The closed-form start (see PolarPrior.initializeFromData) looks for a star-shaped set; the radial prior starts from the same. */
+  protected shapeStart(): PolarStartKind {
+    return { kind: 'star' };
   }
 
   /**

@@ -9,7 +9,7 @@ import { graphModel, type PriorOptions } from './network_prior.js';
 import { PolarPrior } from './polar_prior.js';
 import { polarGraph } from './polar_graph.js';
 import { mirrorAxes, rotationCentre } from './polar_start.js';
-import { polarShapeStart } from './polar_shape_start.js';
+import type { PolarStartKind } from './polar_shape_start.js';
 import type { MirrorPriorConfig, RotationPriorConfig } from './prior_config.js';
 import { ConfigError } from '../errors.js';
 import { certificate, certifySamples } from './certificate.js';
@@ -61,18 +61,9 @@ export class SymmetricPrior extends PolarPrior<Config> {
     super(config, options, (seed) => buildSymmetricNet(config, seed), { features: 'symmetry', netName: 'shape' });
   }
 
-  /**
-   * On one map, the closed-form start: the best mirror (about the map's
-   * `axisCandidates` best axes) or k-fold shape over a search of centres (see
-   * polarShapeStart), fitted into the net; that is the fit. Otherwise the start for
-   * training.
-   */
-  initializeFromData(data: LikelihoodData): void {
-    this.fittedByStart = false;
-    const start = this.config.kind === 'mirror' ? { kind: 'mirror' as const, axes: this.axisCandidates } : { kind: 'rotation' as const, folds: this.config.folds };
-    const shape = isSliceStack(data) ? null : polarShapeStart(data, start, this.config.smoothness);
-    if (shape && this.startFromShape(shape, data.height, data.width)) return;
-    this.initializeForTraining(data);
+  /** The closed-form start (see PolarPrior.initializeFromData): a mirror shape about the map's `axisCandidates` best axes, or a k-fold shape. */
+  protected shapeStart(): PolarStartKind {
+    return this.config.kind === 'mirror' ? { kind: 'mirror', axes: this.axisCandidates } : { kind: 'rotation', folds: this.config.folds };
   }
 
   /**
@@ -89,9 +80,7 @@ export class SymmetricPrior extends PolarPrior<Config> {
       const axis = mirrorAxes(data, 1)[0];
       if (!axis) return;
       this.startCentreAt(axis.centre);
-      const angle = tf.tensor1d([axis.angle]);
-      this.layer('symmetry').setWeights([angle]);
-      angle.dispose();
+      this.startAxisAt(axis.angle);
     } else {
       const centre = rotationCentre(data, this.config.folds);
       if (centre) this.startCentreAt(centre);
