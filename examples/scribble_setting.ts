@@ -3,10 +3,13 @@
  * examples: a net N on RGB + xy trained from scribbles, with an implicit prior, jointly
  * or sequentially.
  *
- * Loss (eq. 13): BCE(N(f_s), s) + BCE(G(w_s), s) + alpha * MSE(G(w_r), N(f_r))
+ * Loss (eq. 13): BCE(N(f_s), s) + BCE(G(w_s), s) + alpha * A(G(w_r), N(f_r))
  * + beta |dN/dRGB| + gamma |dN/dxy|, Adam 0.02 for the first 200 steps with alpha = 0,
  * then 0.002 with alpha = 1. The gradient penalties are estimated by finite
- * differences (see gradientPenalties in src/scribbles/scribble_net.ts).
+ * differences (see gradientPenalties in src/scribbles/scribble_net.ts). The trainer's
+ * defaults (see JointPriorOptions) set the rest: A the cross-entropy of the net against
+ * the prior's map (the paper's MSE: `agreement: 'mse'`), labels smoothed to 0.05 / 0.95,
+ * each prior started from the closed-form fit of the net's output at the warm-up's end.
  */
 import * as tf from '@tensorflow/tfjs';
 import { iou, MemoryPriorStore, withImplicitPrior, writeWeights, evaluateMask, type PriorConfigInput } from '../src/index.js';

@@ -6,7 +6,10 @@
  * standard deviation over scenes and seeds), per half of the scenes: even scenes are
  * the tuning half, odd ones are held out. Then, per scene, joint minus sequential.
  *
- *   node dist/examples/table1.js [--scenes 14] [--seeds 3] [--steps 300] [--size 40] [--half tuning|heldout] [--json]
+ *   node dist/examples/table1.js [--scenes 14] [--first 0] [--seeds 3] [--steps 300] [--size 40] [--half tuning|heldout] [--json]
+ *
+ * `--first K` starts at scene K (scenes K .. K + scenes - 1): scenes 14-27 are a fresh set
+ * for a check on scenes nobody has looked at.
  *
  * Scene k varies (scribbleScene's options) the shape and colours (seed k), the
  * occluder (a bar, a disc on the edge, none), the distractors of the object's colour
@@ -21,6 +24,7 @@ const flag = (name: string, fallback: string) => {
   return i > 0 ? process.argv[i + 1]! : fallback;
 };
 const sceneCount = Number(flag('--scenes', '14'));
+const first = Number(flag('--first', '0'));
 const seeds = Number(flag('--seeds', '3'));
 const steps = Number(flag('--steps', '300'));
 const size = Number(flag('--size', '40'));
@@ -42,7 +46,7 @@ if (!json) console.log(`backend: ${backend.description}; ${sceneCount} scenes of
 
 // Per scene: runs['<net>/<mode>'] = the IoUs of each seed.
 const results: Array<{ scene: number; options: ScribbleSceneOptions; runs: Record<string, Cell[]> }> = [];
-for (let k = 0; k < sceneCount; k++) {
+for (let k = first; k < first + sceneCount; k++) {
   const inHalf = k % 2 === 0 ? 'tuning' : 'heldout';
   if (half !== 'both' && half !== inHalf) continue;
   const options = sceneOptions(k);

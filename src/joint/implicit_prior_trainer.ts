@@ -3,7 +3,7 @@ import { fitPrior } from '../fit/fit_prior.js';
 import { probabilityMap } from '../probability_map.js';
 import type { PriorConfig } from '../priors/prior_config.js';
 import type { JointPriorSpec } from './class_priors.js';
-import { agreementPenalty, weightedBinaryCrossEntropy } from './joint_loss.js';
+import { agreementLoss, agreementPenalty } from './joint_loss.js';
 import { JointCore, type JointPriorOptions } from './joint_core.js';
 import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
 import { checkSample, disposeSample, type JointSample } from './joint_sample.js';
@@ -205,7 +205,7 @@ export class ImplicitPriorTrainer {
       timings.load = lap();
       const priorMaps = this.core.priorMaps(states, height, width, transforms);
       timings.priorMaps = lap();
-      const lossFn = this.opts.loss ?? weightedBinaryCrossEntropy;
+      const lossFn = this.opts.loss ?? ((y: tf.Tensor, p: tf.Tensor, w?: tf.Tensor) => this.core.weakLoss(y, p, w));
       // Weak loss and MSE at the current net, for alpha (a value, no gradient through it).
       let output: tf.Tensor4D | null = null;
       let weak = 0;
@@ -216,10 +216,12 @@ export class ImplicitPriorTrainer {
         output = tf.keep(out.clone());
         const w = lossFn(ys, out, weights);
         // Only the channels with priors are penalised: a class left alone is left alone.
-        const m = agreementPenalty(this.core.withPriors(out), priorMaps);
+        const netWithPriors = this.core.withPriors(out);
+        const m = agreementLoss(this.opts.agreement, netWithPriors, priorMaps);
         weak = w.dataSync()[0]!;
-        mse = m.dataSync()[0]!;
-        alpha = this.core.alpha(weak, mse, this.step);
+        const penalty = m.dataSync()[0]!;
+        mse = this.opts.agreement === 'mse' ? penalty : agreementPenalty(netWithPriors, priorMaps).dataSync()[0]!;
+        alpha = this.core.alpha(weak, penalty, this.step);
         const total = tf.add(w, tf.mul(this.opts.beta * alpha, m)) as tf.Scalar;
         return this.opts.netRegularizer ? tf.add(total, this.opts.netRegularizer(this.model, xs)) : total;
       }, true)!;
@@ -273,7 +275,7 @@ export class ImplicitPriorTrainer {
 
   /** A step of the net on the weak labels alone (warm-up, or beta = 0): no prior is loaded or changed. */
   private async netOnlyStep(xs: tf.Tensor4D, ys: tf.Tensor4D, weights: tf.Tensor4D | undefined): Promise<JointStepLogs> {
-    const lossFn = this.opts.loss ?? weightedBinaryCrossEntropy;
+    const lossFn = this.opts.loss ?? ((y: tf.Tensor, p: tf.Tensor, w?: tf.Tensor) => this.core.weakLoss(y, p, w));
     const total = this.optimizer.minimize(() => {
       const weak = lossFn(ys, this.model.apply(xs, { training: true }) as tf.Tensor, weights);
       return this.opts.netRegularizer ? tf.add(weak, this.opts.netRegularizer(this.model, xs)) : weak;

@@ -8,7 +8,7 @@ export { withImplicitPrior, ImplicitPriorTrainer, JOINT_DEFAULTS, type JointSamp
 export { ImplicitPriorCallback, type ImplicitPriorHookOptions } from './implicit_prior_callback.js';
 export { JointCore, type JointPriorOptions, type BatchStates } from './joint_core.js';
 export { PerSamplePriors, type PerSamplePriorOptions } from './per_sample_priors.js';
-export { weightedBinaryCrossEntropy, agreementPenalty, alphaValue, type AlphaSchedule } from './joint_loss.js';
+export { weightedBinaryCrossEntropy, agreementPenalty, agreementLoss, alphaValue, type AgreementLoss, type AlphaSchedule } from './joint_loss.js';
 export { writeWeights, readWeights, initialState, weightKey } from './prior_parameters.js';
 export { exportPriorMasks, exportStoreMasks, maskFileName, PSEUDO_LABELS_FORMAT, PSEUDO_LABELS_VERSION, type ExportMasksOptions, type ExportedMasks } from './export_masks.js';
 export { resolveClassPriors, type ClassPriors, type ClassPrior, type JointPriorSpec } from './class_priors.js';

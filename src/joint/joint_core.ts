@@ -4,9 +4,9 @@ import type { PriorConfig } from '../priors/prior_config.js';
 import { resolveClassPriors, type ClassPrior, type JointPriorSpec } from './class_priors.js';
 import { exportPriorMasks, type ExportedMasks, type ExportMasksOptions } from './export_masks.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
-import { alphaValue, type AlphaSchedule } from './joint_loss.js';
+import { alphaValue, weightedBinaryCrossEntropy, type AgreementLoss, type AlphaSchedule } from './joint_loss.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
-import { PerSamplePriors } from './per_sample_priors.js';
+import { PerSamplePriors, type PriorStart } from './per_sample_priors.js';
 import type { PriorState, PriorStore } from './prior_state.js';
 import type { ViewTransform } from './view_transform.js';
 
@@ -18,6 +18,14 @@ export interface JointPriorOptions {
   store?: PriorStore;
   /** A fixed weight, or 'soft-clip' (eq. 17). Default 1. */
   alpha?: AlphaSchedule;
+  /** How the net is pulled towards the priors (default 'cross-entropy'; 'mse' is eq. 12 as written; see AgreementLoss). */
+  agreement?: AgreementLoss;
+  /**
+   * Label smoothing of the built-in weak loss (default 0.05; see weightedBinaryCrossEntropy):
+   * keeps the net's sigmoid off exact 0 and 1, so the prior term can still move it.
+   * A custom `loss` (trainer option) does its own.
+   */
+  labelSmoothing?: number;
   /** Steps with alpha = 0 at the start (the net learns from the weak labels alone first). */
   warmupSteps?: number;
   /** Per-sample prior: Adam learning rate, steps per visit, random pixels per step. */
@@ -30,6 +38,8 @@ export interface JointPriorOptions {
    * it net and prior shrink or grow together away from the labels.
    */
   priorWeakLabels?: boolean;
+  /** How a sample's prior starts on its first visit (default 'fit': the kind's closed-form fit where it has one; see PriorStart). */
+  priorStart?: PriorStart;
   seed?: number;
   /**
    * TensorBoard log directory: every step's logs as scalars `batch_<key>` (loss,
@@ -42,7 +52,7 @@ export interface JointPriorOptions {
   imageEvery?: number;
 }
 
-export const JOINT_DEFAULTS = { imageEvery: 50, beta: 1, alpha: 1 as AlphaSchedule, warmupSteps: 0, priorLearningRate: 1e-2, priorStepsPerVisit: 5, priorPoints: 4096, priorWeakLabels: true, seed: 0 };
+export const JOINT_DEFAULTS = { imageEvery: 50, agreement: 'cross-entropy' as AgreementLoss, labelSmoothing: 0.05, beta: 1, alpha: 1 as AlphaSchedule, warmupSteps: 0, priorLearningRate: 1e-2, priorStepsPerVisit: 5, priorPoints: 4096, priorWeakLabels: true, priorStart: 'fit' as PriorStart, seed: 0 };
 
 /** A batch's priors: per class with a prior (JointCore.classes' order), per sample. */
 export type BatchStates = PriorState[][];
@@ -73,6 +83,9 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
     this.opts = { ...JOINT_DEFAULTS, ...options };
     if (!(this.opts.beta >= 0)) throw new ConfigError(`beta must be >= 0, got ${this.opts.beta}`);
     if (this.opts.alpha !== 'soft-clip' && !(this.opts.alpha >= 0)) throw new ConfigError(`alpha must be a non-negative number or 'soft-clip', got ${JSON.stringify(this.opts.alpha)}`);
+    if (this.opts.agreement !== 'mse' && this.opts.agreement !== 'cross-entropy') throw new ConfigError(`agreement must be 'cross-entropy' or 'mse', got ${JSON.stringify(this.opts.agreement)}`);
+    if (this.opts.priorStart !== 'fit' && this.opts.priorStart !== 'training') throw new ConfigError(`priorStart must be 'fit' or 'training', got ${JSON.stringify(this.opts.priorStart)}`);
+    if (!(this.opts.labelSmoothing >= 0 && this.opts.labelSmoothing < 0.5)) throw new ConfigError(`labelSmoothing must be in [0, 0.5), got ${this.opts.labelSmoothing}`);
     if (!Number.isInteger(this.opts.warmupSteps) || this.opts.warmupSteps < 0) throw new ConfigError(`warmupSteps must be a non-negative integer, got ${this.opts.warmupSteps}`);
     const out = net.outputs[0]!.shape;
     if (out.length !== 4 || !(typeof out[3] === 'number' && out[3] >= 1)) throw new ConfigError(`the model must output [batch, height, width, K] probabilities (K = 1: foreground; K > 1: one channel per class), its output shape is [${out.map((d) => d ?? 'null').join(', ')}]`);
@@ -94,7 +107,7 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
     if (!p) {
       const cls = this.classes.find((c) => c.channel === channel);
       if (!cls) throw new ConfigError(`class ${channel} has no prior (classes with priors: ${this.classes.map((c) => c.channel).join(', ')})`);
-      p = new PerSamplePriors(cls.config, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed, ...(this.keyed ? { class: channel } : {}) });
+      p = new PerSamplePriors(cls.config, this.store, { learningRate: this.opts.priorLearningRate, stepsPerVisit: this.opts.priorStepsPerVisit, points: this.opts.priorPoints, seed: this.opts.seed, start: this.opts.priorStart, ...(this.keyed ? { class: channel } : {}) });
       this.perClass.set(channel, p);
     }
     return p;
@@ -105,9 +118,14 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
     return step < this.opts.warmupSteps;
   }
 
-  /** The penalty's weight at net step `step` (0-based) from the step's weak loss and MSE (eq. 17 with 'soft-clip'). */
-  alpha(weak: number, mse: number, step: number): number {
-    return alphaValue(this.opts.alpha, weak, mse, step, this.opts.warmupSteps);
+  /** The built-in weak loss: weighted binary cross-entropy with the options' label smoothing. */
+  weakLoss(labels: tf.Tensor, output: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+    return weightedBinaryCrossEntropy(labels, output, weights, this.opts.labelSmoothing);
+  }
+
+  /** The penalty's weight at net step `step` (0-based) from the step's weak loss and agreement term (eq. 17 with 'soft-clip'). */
+  alpha(weak: number, penalty: number, step: number): number {
+    return alphaValue(this.opts.alpha, weak, penalty, step, this.opts.warmupSteps);
   }
 
   /**
