@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { InputError } from '../errors.js';
 import type { JointPriorSpec } from './class_priors.js';
-import { agreementLoss, agreementPenalty } from './joint_loss.js';
 import { JointCore, type BatchStates, type JointPriorOptions } from './joint_core.js';
 import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
 import type { JointLogger } from './joint_logger.js';
@@ -56,8 +55,8 @@ interface StepValues {
  * on the channel axis, so each sample's id travels with its batch: a dataset shuffled or
  * batched after `wrap` still updates every sample's own prior. `loss` is the weak loss plus
  * beta * alpha * the agreement term (cross-entropy or MSE against the prior map read from
- * ys'); after each batch the callback updates those samples' priors towards the net's new output (and the weak labels) and
- * saves them. It adds weak_loss, prior_loss, alpha, agreement_iou and agreement_mse to
+ * ys'); after each batch the callback updates those samples' priors towards the net's
+ * new output (and the weak labels) and saves them. It adds weak_loss, prior_loss, alpha, agreement_iou and agreement_mse to
  * the batch's logs (callbacks listed after it see them) and, with `logDir`, writes them
  * and the net/prior images to TensorBoard like the trainer.
  */
@@ -128,14 +127,14 @@ export class ImplicitPriorCallback extends tf.Callback {
     this.batchTickets = Array.from(tf.slice(tickets!, [0, 0, 0, 0], [batch!, 1, 1, 1]).dataSync(), Math.round);
     const weak = this.core.weakLoss(labels!, output, weights);
     const withPriors = this.core.withPriors(output as tf.Tensor4D);
-    const penalty = agreementLoss(this.core.opts.agreement, withPriors, prior!);
+    const agreement = this.core.agreementTerms(withPriors, prior!);
     // alpha is a value, without gradient through it (eq. 17 soft clipping, 0 in the warm-up).
-    const m = this.measure(weak, penalty, withPriors, prior! as tf.Tensor4D);
-    return tf.add(weak, tf.mul(this.core.opts.beta * m.alpha, penalty)) as tf.Scalar;
+    const m = this.measure(weak, agreement, withPriors, prior! as tf.Tensor4D);
+    return tf.add(weak, tf.mul(this.core.opts.beta * m.alpha, agreement.term)) as tf.Scalar;
   });
 
   /** Reads the step's values, alpha included, for the loss and the logs (the loss runs once per batch, before the net's step). */
-  private measure(weak: tf.Tensor, penalty: tf.Tensor, withPriors: tf.Tensor4D, prior: tf.Tensor4D): StepValues {
+  private measure(weak: tf.Tensor, agreement: { term: tf.Tensor; mse: tf.Tensor }, withPriors: tf.Tensor4D, prior: tf.Tensor4D): StepValues {
     if (this.measured?.image) tf.dispose([this.measured.image.net, this.measured.image.prior]);
     const warm = this.warmingUp;
     const [, height, width] = withPriors.shape;
@@ -143,8 +142,8 @@ export class ImplicitPriorCallback extends tf.Callback {
       ? { net: tf.keep(tf.slice(withPriors, [0, 0, 0, 0], [1, height, width, 1])), prior: tf.keep(tf.slice(prior, [0, 0, 0, 0], [1, height, width, 1])) }
       : null;
     const w = weak.dataSync()[0]!;
-    const p = penalty.dataSync()[0]!;
-    const m = this.core.opts.agreement === 'mse' ? p : agreementPenalty(withPriors, prior).dataSync()[0]!;
+    const p = agreement.term.dataSync()[0]!;
+    const m = agreement.mse.dataSync()[0]!;
     const { agreement_iou: iou, ...perClass } = warm ? { agreement_iou: NaN } : this.core.agreement(withPriors, prior);
     this.measured = {
       weak: w,

@@ -3,7 +3,6 @@ import { fitPrior } from '../fit/fit_prior.js';
 import { probabilityMap } from '../probability_map.js';
 import type { PriorConfig } from '../priors/prior_config.js';
 import type { JointPriorSpec } from './class_priors.js';
-import { agreementLoss, agreementPenalty } from './joint_loss.js';
 import { JointCore, type JointPriorOptions } from './joint_core.js';
 import type { ExportedMasks, ExportMasksOptions } from './export_masks.js';
 import { checkSample, disposeSample, type JointSample } from './joint_sample.js';
@@ -205,7 +204,6 @@ export class ImplicitPriorTrainer {
       timings.load = lap();
       const priorMaps = this.core.priorMaps(states, height, width, transforms);
       timings.priorMaps = lap();
-      const lossFn = this.opts.loss ?? ((y: tf.Tensor, p: tf.Tensor, w?: tf.Tensor) => this.core.weakLoss(y, p, w));
       // Weak loss and MSE at the current net, for alpha (a value, no gradient through it).
       let output: tf.Tensor4D | null = null;
       let weak = 0;
@@ -214,15 +212,13 @@ export class ImplicitPriorTrainer {
       const total = this.optimizer.minimize(() => {
         const out = this.model.apply(xs, { training: true }) as tf.Tensor4D;
         output = tf.keep(out.clone());
-        const w = lossFn(ys, out, weights);
+        const w = this.weakLoss(ys, out, weights);
         // Only the channels with priors are penalised: a class left alone is left alone.
-        const netWithPriors = this.core.withPriors(out);
-        const m = agreementLoss(this.opts.agreement, netWithPriors, priorMaps);
+        const agreement = this.core.agreementTerms(this.core.withPriors(out), priorMaps);
         weak = w.dataSync()[0]!;
-        const penalty = m.dataSync()[0]!;
-        mse = this.opts.agreement === 'mse' ? penalty : agreementPenalty(netWithPriors, priorMaps).dataSync()[0]!;
-        alpha = this.core.alpha(weak, penalty, this.step);
-        const total = tf.add(w, tf.mul(this.opts.beta * alpha, m)) as tf.Scalar;
+        mse = agreement.mse.dataSync()[0]!;
+        alpha = this.core.alpha(weak, agreement.term.dataSync()[0]!, this.step);
+        const total = tf.add(w, tf.mul(this.opts.beta * alpha, agreement.term)) as tf.Scalar;
         return this.opts.netRegularizer ? tf.add(total, this.opts.netRegularizer(this.model, xs)) : total;
       }, true)!;
       const loss = total.dataSync()[0]!;
@@ -273,11 +269,15 @@ export class ImplicitPriorTrainer {
     o.learningRate = rate;
   }
 
+  /** The net's weak-label loss: the user's `loss`, else the built-in one (with the label smoothing). */
+  private weakLoss(labels: tf.Tensor, output: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
+    return this.opts.loss ? this.opts.loss(labels, output, weights) : this.core.weakLoss(labels, output, weights);
+  }
+
   /** A step of the net on the weak labels alone (warm-up, or beta = 0): no prior is loaded or changed. */
   private async netOnlyStep(xs: tf.Tensor4D, ys: tf.Tensor4D, weights: tf.Tensor4D | undefined): Promise<JointStepLogs> {
-    const lossFn = this.opts.loss ?? ((y: tf.Tensor, p: tf.Tensor, w?: tf.Tensor) => this.core.weakLoss(y, p, w));
     const total = this.optimizer.minimize(() => {
-      const weak = lossFn(ys, this.model.apply(xs, { training: true }) as tf.Tensor, weights);
+      const weak = this.weakLoss(ys, this.model.apply(xs, { training: true }) as tf.Tensor, weights);
       return this.opts.netRegularizer ? tf.add(weak, this.opts.netRegularizer(this.model, xs)) : weak;
     }, true)!;
     const loss = total.dataSync()[0]!;

@@ -4,7 +4,7 @@ import type { PriorConfig } from '../priors/prior_config.js';
 import { resolveClassPriors, type ClassPrior, type JointPriorSpec } from './class_priors.js';
 import { exportPriorMasks, type ExportedMasks, type ExportMasksOptions } from './export_masks.js';
 import { agreementIou, JointLogger } from './joint_logger.js';
-import { alphaValue, weightedBinaryCrossEntropy, type AgreementLoss, type AlphaSchedule } from './joint_loss.js';
+import { agreementLoss, agreementPenalty, alphaValue, checkLabelSmoothing, weightedBinaryCrossEntropy, type AgreementLoss, type AlphaSchedule } from './joint_loss.js';
 import { MemoryPriorStore } from './memory_prior_store.js';
 import { PerSamplePriors, type PriorStart } from './per_sample_priors.js';
 import type { PriorState, PriorStore } from './prior_state.js';
@@ -85,7 +85,7 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
     if (this.opts.alpha !== 'soft-clip' && !(this.opts.alpha >= 0)) throw new ConfigError(`alpha must be a non-negative number or 'soft-clip', got ${JSON.stringify(this.opts.alpha)}`);
     if (this.opts.agreement !== 'mse' && this.opts.agreement !== 'cross-entropy') throw new ConfigError(`agreement must be 'cross-entropy' or 'mse', got ${JSON.stringify(this.opts.agreement)}`);
     if (this.opts.priorStart !== 'fit' && this.opts.priorStart !== 'training') throw new ConfigError(`priorStart must be 'fit' or 'training', got ${JSON.stringify(this.opts.priorStart)}`);
-    if (!(this.opts.labelSmoothing >= 0 && this.opts.labelSmoothing < 0.5)) throw new ConfigError(`labelSmoothing must be in [0, 0.5), got ${this.opts.labelSmoothing}`);
+    checkLabelSmoothing(this.opts.labelSmoothing);
     if (!Number.isInteger(this.opts.warmupSteps) || this.opts.warmupSteps < 0) throw new ConfigError(`warmupSteps must be a non-negative integer, got ${this.opts.warmupSteps}`);
     const out = net.outputs[0]!.shape;
     if (out.length !== 4 || !(typeof out[3] === 'number' && out[3] >= 1)) throw new ConfigError(`the model must output [batch, height, width, K] probabilities (K = 1: foreground; K > 1: one channel per class), its output shape is [${out.map((d) => d ?? 'null').join(', ')}]`);
@@ -121,6 +121,16 @@ export class JointCore<O extends JointPriorOptions = JointPriorOptions> {
   /** The built-in weak loss: weighted binary cross-entropy with the options' label smoothing. */
   weakLoss(labels: tf.Tensor, output: tf.Tensor, weights?: tf.Tensor): tf.Scalar {
     return weightedBinaryCrossEntropy(labels, output, weights, this.opts.labelSmoothing);
+  }
+
+  /**
+   * The agreement term of the net's loss (the options' AgreementLoss between the net's
+   * channels with priors and the priors' maps) and the MSE between them for the logs
+   * (the same tensor when the term is the MSE). Call inside a tidy.
+   */
+  agreementTerms(netWithPriors: tf.Tensor, priorMaps: tf.Tensor): { term: tf.Scalar; mse: tf.Scalar } {
+    const term = agreementLoss(this.opts.agreement, netWithPriors, priorMaps);
+    return { term, mse: this.opts.agreement === 'mse' ? term : agreementPenalty(netWithPriors, priorMaps) };
   }
 
   /** The penalty's weight at net step `step` (0-based) from the step's weak loss and agreement term (eq. 17 with 'soft-clip'). */

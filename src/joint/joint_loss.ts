@@ -15,7 +15,7 @@ import { ConfigError } from '../errors.js';
  * 14 scribble scenes).
  */
 export function weightedBinaryCrossEntropy(labels: tf.Tensor, probabilities: tf.Tensor, weights?: tf.Tensor, smoothing = 0): tf.Scalar {
-  if (!(smoothing >= 0 && smoothing < 0.5)) throw new ConfigError(`labelSmoothing must be in [0, 0.5), got ${smoothing}`);
+  checkLabelSmoothing(smoothing);
   return tf.tidy(() => {
     const bce = binaryCrossEntropy(smoothing > 0 ? tf.add(tf.mul(labels, 1 - 2 * smoothing), smoothing) : labels, probabilities);
     if (!weights) return tf.mean(bce) as tf.Scalar;
@@ -23,6 +23,11 @@ export function weightedBinaryCrossEntropy(labels: tf.Tensor, probabilities: tf.
     const w = weights.shape[weights.rank - 1] === bce.shape[bce.rank - 1] ? weights : tf.mul(weights, tf.onesLike(bce));
     return tf.div(tf.sum(tf.mul(w, bce)), tf.maximum(tf.sum(w), 1e-6)) as tf.Scalar;
   });
+}
+
+/** Label smoothing must lie in [0, 0.5): at 0.5 every label would say 'either'. */
+export function checkLabelSmoothing(smoothing: number): void {
+  if (!(smoothing >= 0 && smoothing < 0.5)) throw new ConfigError(`labelSmoothing must be in [0, 0.5), got ${smoothing}`);
 }
 
 /** Eq. 12's distance: the mean squared difference between the net's output and the prior's probability map. */
