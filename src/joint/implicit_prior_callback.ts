@@ -56,9 +56,10 @@ interface StepValues {
  * batched after `wrap` still updates every sample's own prior. `loss` is the weak loss plus
  * beta * alpha * the agreement term (cross-entropy or MSE against the prior map read from
  * ys'); after each batch the callback updates those samples' priors towards the net's
- * new output (and the weak labels) and saves them. It adds weak_loss, prior_loss, alpha, agreement_iou and agreement_mse to
- * the batch's logs (callbacks listed after it see them) and, with `logDir`, writes them
- * and the net/prior images to TensorBoard like the trainer.
+ * new output (and the weak labels) and saves them. It adds weak_loss, prior_loss, alpha,
+ * agreement_iou and agreement_mse to the batch's logs (callbacks listed after it see
+ * them) and, with `logDir`, writes them and the net/prior images to TensorBoard like the
+ * trainer.
  */
 export class ImplicitPriorCallback extends tf.Callback {
   private readonly core: JointCore;
