@@ -247,6 +247,7 @@ async function runStage(
   let finalLoss = NaN;
   let steps = 0;
   let converged = false;
+  const earliestStop = Math.round((stage.minShare ?? 0) * maxSteps);
   try {
     for (let step = 1; step <= maxSteps; step++) {
       const loss = tf.tidy(() => {
@@ -258,7 +259,8 @@ async function runStage(
       // The loss reported and watched is eq. 9 with the penalty, without the weight decay (a training device, not part of the objective).
       const stepLoss = (await loss.data())[0]!;
       loss.dispose();
-      const decision = monitor.observe(stepLoss);
+      // Before earliestStop the stage keeps its full rate: the monitor sees nothing, so it neither halves the rate nor stops.
+      const decision = step > earliestStop ? monitor.observe(stepLoss) : 'continue';
       finalLoss = Number.isNaN(monitor.windowLoss) ? stepLoss : monitor.windowLoss;
       if (step % opts.checkEvery === 0 || step === maxSteps) opts.onProgress?.({ step: stepsBefore + step, maxSteps: opts.maxSteps, loss: finalLoss, stage: stage.name });
       if (opts.tolerance > 0 && decision === 'stop') {

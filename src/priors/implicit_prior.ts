@@ -17,6 +17,12 @@ export interface TrainingStage {
   decay?: { variables: tf.Variable[]; weight: number };
   /** Fraction of the fit's maxSteps this stage may take (the stages' shares sum to 1). */
   share: number;
+  /**
+   * Fraction of its own steps the stage runs before the convergence test may stop it
+   * (default 0). A slow stage (a flow bending the shape) gains a little per window
+   * for hundreds of steps, which a window test reads as a plateau.
+   */
+  minShare?: number;
 }
 
 /** What `certify` measured: a sampled check of the prior's guarantee. */

@@ -46,6 +46,13 @@ export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: n
 
 /** Stage shares of maxSteps: the convex net alone converges in a few hundred steps; the joint stage needs more. */
 const SHAPE_SHARE = 0.3;
+/**
+ * Share of the deform stage run before its convergence test may stop it: the flow
+ * bends the shape slowly (a U's arms keep growing for 800 steps), and a 15-step
+ * window read those gains as a plateau and stopped it early, on some maps and not
+ * others, depending on float rounding.
+ */
+const DEFORM_MIN_SHARE = 0.5;
 /** Motion compensation (frames): foreground points used and Adam steps. */
 const MOTION_POINTS = 2000;
 const MOTION_STEPS = 200;
@@ -205,7 +212,7 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     return [
       { name: 'shape', variables: variables((n) => !isFlow(n)), optimizer: 'adam', share: SHAPE_SHARE },
       {
-        name: 'deform', variables: variables(() => true), optimizer: 'adamax', learningRate: this.config.flowLearningRate, share: 1 - SHAPE_SHARE,
+        name: 'deform', variables: variables(() => true), optimizer: 'adamax', learningRate: this.config.flowLearningRate, share: 1 - SHAPE_SHARE, minShare: DEFORM_MIN_SHARE,
         decay: { variables: variables((n) => n.startsWith('coupling_')), weight: this.config.flowDecay },
       },
     ];
