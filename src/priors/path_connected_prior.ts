@@ -48,9 +48,8 @@ export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: n
 const SHAPE_SHARE = 0.3;
 /**
  * Share of the deform stage run before its convergence test may stop it: the flow
- * bends the shape slowly (a U's arms keep growing for 800 steps), and a 15-step
- * window read those gains as a plateau and stopped it early, on some maps and not
- * others, depending on float rounding.
+ * bends the shape slowly (an occluded star: IoU 0.754 -> 0.798 over 420 steps, rising
+ * all the way), and a 15-step window read those gains as a plateau and stopped it.
  */
 const DEFORM_MIN_SHARE = 0.5;
 /** Motion compensation (frames): foreground points used and Adam steps. */
