@@ -67,10 +67,11 @@ export class AffineCoupling extends FlowLayer {
   }
 
   /**
-   * Column j of x as an [n, 1] tensor: x times a one-hot row, summed. tf.split and
-   * tf.concat would do the same, but on wasm their forward and backward kernels cost
-   * as much as the coupling's arithmetic (measured: a pc forward pass on 3,000 points
-   * 74 ms with them, 37 ms without; same outputs and gradients).
+   * Column j of x as an [n, 1] tensor: x times a one-hot row, summed. Not tf.split: on
+   * wasm its kernels and concat's cost as much as the coupling's arithmetic (a pc
+   * forward pass on 3,000 points: 74 ms with them, 37 ms without), and writing into the
+   * array it returns (to replace a column) corrupts the gradient, since that array is
+   * the tape's record of split's outputs.
    */
   private column(x: tf.Tensor2D, j: number): tf.Tensor2D {
     return tf.sum(tf.mul(x, oneHotRow(x.shape[1], j)), 1, true) as tf.Tensor2D;

@@ -141,7 +141,7 @@ describe('flow layers', () => {
   });
 
   // Writing into the array tf.split returns rewires the gradient tape (the array is the tape's record of the
-  // op's outputs): the coupling once did, and its input gradient was off by up to 64x through 10 blocks.
+  // op's outputs): the coupling once did, and the pc prior's T got gradients up to 64x off through its 12 blocks.
   for (const [name, make] of makers) {
     it(`${name}: gradients with respect to the input and every weight match central differences`, () => {
       const dim = 3;
