@@ -6,6 +6,7 @@ import type { Certificate, ImplicitPrior, TrainingStage } from '../priors/implic
 import { isSliceStack, type LikelihoodData, type Slice, type SliceStack } from '../slice_stack.js';
 import { PointSampler, concatBatches, type PointBatch } from './point_sampler.js';
 import { AdjustableAdam, AdjustableAdamax, type AdjustableOptimizer } from '../optimizers/adjustable_optimizers.js';
+import { PerVariableRateOptimizer } from '../optimizers/per_variable_rates.js';
 import { CellQuadrature } from './cell_quadrature.js';
 import { ConvergenceMonitor } from './convergence.js';
 import { smoothedMap } from '../analysis/moment_frame.js';
@@ -241,7 +242,7 @@ async function runStage(
   batch: () => BatchTensors, stepsBefore: number,
 ): Promise<StageStats> {
   const rate = stage.learningRate ?? opts.learningRate;
-  const optimizer: AdjustableOptimizer = stage.optimizer === 'adamax' ? new AdjustableAdamax(rate) : new AdjustableAdam(rate);
+  const optimizer: AdjustableOptimizer = new PerVariableRateOptimizer(rate, stage.variables, (r) => (stage.optimizer === 'adamax' ? new AdjustableAdamax(r) : new AdjustableAdam(r)));
   const monitor = new ConvergenceMonitor(opts.checkEvery, opts.tolerance, opts.patience, opts.reductions);
   const decay = stage.decay && stage.decay.weight > 0 ? stage.decay : null;
   let finalLoss = NaN;

@@ -25,6 +25,9 @@ function directions(count: number, dim: number): number[][] {
  * combined with the moment normalisation the first mask is the object's moment
  * ellipse: the fit starts near the answer.
  */
+/** Unit vectors at which the start's mean activation and its zero level are measured. */
+const PROBES = 64;
+
 export function radialInit(layers: InputConvexDense[], inputDim: number, gain: number, seed: number): void {
   const rng = seedrandom(`radial-${seed}`);
   const [first, ...rest] = layers;
@@ -34,7 +37,7 @@ export function radialInit(layers: InputConvexDense[], inputDim: number, gain: n
   const dirs = directions(width, inputDim);
   // E_k[relu(n_k . e)] for a unit vector e, estimated over several e.
   let mean = 0;
-  const probes = directions(16, inputDim);
+  const probes = directions(PROBES, inputDim);
   for (const e of probes) for (const n of dirs) mean += Math.max(0, n.reduce((acc, v, i) => acc + v * e[i]!, 0));
   mean /= probes.length * width;
   tf.tidy(() => {
@@ -45,6 +48,16 @@ export function radialInit(layers: InputConvexDense[], inputDim: number, gain: n
       const jitterX = Array.from({ length: inputDim * width }, () => 0.02 * (rng() - 0.5));
       layer.setWeights([tf.tensor2d(jitterX, [inputDim, width]), tf.add(tf.eye(width), tf.tensor2d(noise, [width, width])), tf.zeros([width])]);
     }
-    output.setWeights([tf.zeros([inputDim, 1]), tf.fill([width, 1], gain / (width * mean)), tf.tensor1d([-gain])]);
+    const wz = tf.fill([width, 1], gain / (width * mean));
+    // The pass-through layers' noise is non-negative (Wz must be), so it scales z up by
+    // about (1 + 0.001 width) per layer: 1.28x through two layers of 130 units, which
+    // left the zero level at radius 0.78, not 1. The net is positively homogeneous (no
+    // biases before the output), so F = |x| c(direction) - b, and b = mean c over unit
+    // probes puts the zero level on the unit circle.
+    let z = first.apply(tf.tensor2d(probes)) as tf.Tensor2D;
+    const x = tf.tensor2d(probes);
+    for (const layer of rest) z = layer.apply([z, x]) as tf.Tensor2D;
+    const onCircle = tf.mean(tf.matMul(z, wz)).dataSync()[0]!;
+    output.setWeights([tf.zeros([inputDim, 1]), wz, tf.tensor1d([-onCircle])]);
   });
 }
