@@ -242,6 +242,7 @@ async function runStage(
   batch: () => BatchTensors, stepsBefore: number,
 ): Promise<StageStats> {
   const rate = stage.learningRate ?? opts.learningRate;
+  // Input-convex z-kernels step at rate / fan-in (rateMultiplier says why).
   const optimizer: AdjustableOptimizer = new PerVariableRateOptimizer(rate, stage.variables, (r) => (stage.optimizer === 'adamax' ? new AdjustableAdamax(r) : new AdjustableAdam(r)));
   const monitor = new ConvergenceMonitor(opts.checkEvery, opts.tolerance, opts.patience, opts.reductions);
   const decay = stage.decay && stage.decay.weight > 0 ? stage.decay : null;

@@ -14,6 +14,9 @@ function directions(count: number, dim: number): number[][] {
   });
 }
 
+/** Unit vectors at which the start's mean activation and its zero level are measured. */
+const PROBES = 64;
+
 /**
  * Sets an input-convex net to F(x) ~= gain * (|x| - 1), a cone whose zero level set
  * is the unit disc (sphere), instead of a random convex function.
@@ -25,9 +28,6 @@ function directions(count: number, dim: number): number[][] {
  * combined with the moment normalisation the first mask is the object's moment
  * ellipse: the fit starts near the answer.
  */
-/** Unit vectors at which the start's mean activation and its zero level are measured. */
-const PROBES = 64;
-
 export function radialInit(layers: InputConvexDense[], inputDim: number, gain: number, seed: number): void {
   const rng = seedrandom(`radial-${seed}`);
   const [first, ...rest] = layers;
