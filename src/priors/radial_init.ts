@@ -24,9 +24,9 @@ const PROBES = 64;
  * First layer: relu(n_k . x) for evenly spread directions n_k, whose mean is
  * proportional to |x|. Later hidden layers pass z through (Wz = identity, which is
  * non-negative, plus a little noise so units differ). Output: the scaled mean minus
- * its mean on the unit circle. Every unit is active on half the plane, so gradients reach all of them, and
- * combined with the moment normalisation the first mask is the object's moment
- * ellipse: the fit starts near the answer.
+ * its mean on the unit circle. Every unit is active on half the plane, so gradients
+ * reach all of them, and combined with the moment normalisation the first mask is the
+ * object's moment ellipse: the fit starts near the answer.
  */
 export function radialInit(layers: InputConvexDense[], inputDim: number, gain: number, seed: number): void {
   const rng = seedrandom(`radial-${seed}`);
