@@ -36,7 +36,7 @@ describe('per-variable step sizes (input-convex z-kernels)', () => {
       prior.initializeFromMoments(scene.unaries, 0);
       await fitPrior(prior, scene.unaries, { seed: 0, maxSteps: 150, initialize: false });
       const got = iou(evaluateMask(prior, 64, 64), scene.truth);
-      expect(got, `seed ${seed}`).toBeGreaterThan(0.9); // measured 0.95-0.97 after 300 steps
+      expect(got, `seed ${seed}`).toBeGreaterThan(0.9); // measured 0.969 / 0.953 / 0.956
       prior.dispose();
     }
   }, 120_000);

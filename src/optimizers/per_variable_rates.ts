@@ -31,11 +31,17 @@ export class PerVariableRateOptimizer extends tf.Optimizer implements Adjustable
   constructor(learningRate: number, variables: tf.Variable[], private readonly create: (rate: number) => AdjustableOptimizer) {
     super();
     this.baseRate = learningRate;
-    for (const v of variables) {
-      const m = rateMultiplier(v);
-      this.multiplierOf.set(v.name, m);
-      if (!this.groups.has(m)) this.groups.set(m, create(learningRate * m));
+    for (const v of variables) this.multiplierOf.set(v.name, rateMultiplier(v));
+  }
+
+  /** The inner optimiser for multiplier m, made at its first gradient. */
+  private group(m: number): AdjustableOptimizer {
+    let optimizer = this.groups.get(m);
+    if (!optimizer) {
+      optimizer = this.create(this.baseRate * m);
+      this.groups.set(m, optimizer);
     }
+    return optimizer;
   }
 
   get rate(): number {
@@ -52,12 +58,11 @@ export class PerVariableRateOptimizer extends tf.Optimizer implements Adjustable
     const byGroup = new Map<number, tf.NamedTensorMap>();
     for (const { name, tensor } of named) {
       const m = this.multiplierOf.get(name) ?? 1;
-      if (!this.groups.has(m)) this.groups.set(m, this.create(this.baseRate * m));
       const map = byGroup.get(m) ?? {};
       map[name] = tensor;
       byGroup.set(m, map);
     }
-    for (const [m, map] of byGroup) this.groups.get(m)!.applyGradients(map);
+    for (const [m, map] of byGroup) this.group(m).applyGradients(map);
   }
 
   override dispose(): void {

@@ -54,8 +54,8 @@ export function radialInit(layers: InputConvexDense[], inputDim: number, gain: n
     // left the zero level at radius 0.78, not 1. The net is positively homogeneous (no
     // biases before the output), so F = |x| c(direction) - b, and b = mean c over unit
     // probes puts the zero level on the unit circle.
-    let z = first.apply(tf.tensor2d(probes)) as tf.Tensor2D;
     const x = tf.tensor2d(probes);
+    let z = first.apply(x) as tf.Tensor2D;
     for (const layer of rest) z = layer.apply([z, x]) as tf.Tensor2D;
     const onCircle = tf.mean(tf.matMul(z, wz)).dataSync()[0]!;
     output.setWeights([tf.zeros([inputDim, 1]), wz, tf.tensor1d([-onCircle])]);
