@@ -4,6 +4,9 @@ import { harmonicDisc, traceContour } from '../src/analysis/harmonic_disc.js';
 import { objectRegion } from '../src/analysis/object_region.js';
 import { probabilityMap } from '../src/probability_map.js';
 import { procrustes } from '../src/priors/unbending_start.js';
+import { createPrior } from '../src/priors/create_prior.js';
+import { evaluateMask } from '../src/priors/evaluate.js';
+import { iou } from '../src/metrics.js';
 import { thickC } from './helpers.js';
 
 /** The C of the tests below as a 96x96 map, cut by an occluding bar at x = `bar` when given. */
@@ -68,6 +71,21 @@ describe("the path-connected prior's unbending start", () => {
     }
     expect(Math.min(positive, negative) / (positive + negative)).toBeLessThan(0.02);
     expect(positive + negative).toBeGreaterThan(100);
+  });
+
+  it("starts the prior's mask on the C's own outline, before any fit step", () => {
+    // Measured: IoU 0.761 / 0.696 with the regression's error relative to the target's
+    // radius; 0.214 / 0.347 with a plain mean squared error (the first one's hole filled in).
+    const n = 96;
+    for (const shape of [{ inner: 0.4, outer: 0.7, gap: 0.6, bar: -0.1 }, { inner: 0.45, outer: 0.75, gap: 1.0, bar: 0.2 }]) {
+      const { map, truth } = thickC(n, shape);
+      const prior = createPrior('pc', { seed: 0 });
+      prior.initializeFromData!(probabilityMap(n, n, map.map((v) => (v > 0.5 ? 0.9 : 0.1))), 0);
+      const mask = evaluateMask(prior, n, n);
+      prior.dispose();
+      expect(iou(mask, truth), JSON.stringify(shape)).toBeGreaterThan(0.65);
+      expect(mask[(n / 2) * n + n / 2], 'the hole of the C stays outside').toBe(0);
+    }
   });
 
   it('turns one point set onto another by the best rotation or reflection', () => {
