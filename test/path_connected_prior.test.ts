@@ -8,10 +8,10 @@ import { evaluateMask } from '../src/priors/evaluate.js';
 import { PathConnectedPrior } from '../src/priors/path_connected_prior.js';
 import { ConvexPrior } from '../src/priors/convex_prior.js';
 import { resolvePriorConfig, type PathConnectedPriorConfig, type PriorConfigInput } from '../src/priors/prior_config.js';
-import { thresholdMap } from '../src/probability_map.js';
+import { probabilityMap, thresholdMap } from '../src/probability_map.js';
 import { framesAt } from '../src/slice_stack.js';
 import { movingDisc, occludedStar } from '../src/synthetic.js';
-import { expectPriorRoundTrip, randomizeWeights } from './helpers.js';
+import { expectPriorRoundTrip, randomizeWeights, thickC } from './helpers.js';
 
 const pc2 = resolvePriorConfig('pc') as PathConnectedPriorConfig;
 const pc3 = resolvePriorConfig({ kind: 'pc', inputDim: 3 }) as PathConnectedPriorConfig;
@@ -83,7 +83,7 @@ describe('path-connected prior (G o D o T)', () => {
     await fitPrior(convexPrior, c.unaries, { seed: 0, maxSteps: 300, initialize: false });
     const convex = evaluateMask(convexPrior, 64, 64);
     convexPrior.dispose();
-    // A rate of 1e-2 lets the flow bend within the 210 steps of the deform stage (the default, the paper's 1e-3, needs more).
+    // A rate of 1e-2 lets the flow bend within the 255 steps of the deform stage (the default, the paper's 1e-3, needs more).
     const free = await mask({ kind: 'pc', flowDecay: 0, flowLearningRate: 1e-2 });
     const stiff = await mask({ kind: 'pc', flowDecay: 100, flowLearningRate: 1e-2 });
     expect(iou(free, c.truth)).toBeGreaterThan(iou(stiff, c.truth) + 0.05);
@@ -106,4 +106,22 @@ describe('path-connected prior (G o D o T)', () => {
     }
     prior.dispose();
   }, 180_000);
+
+  it("certifies pieces the grid separates by a path through G's convex set, and finds no such path to a point outside", () => {
+    const n = 64;
+    const { map } = thickC(n, { inner: 0.4, outer: 0.7, gap: 0.6 });
+    const prior = createPrior('pc', { seed: 0 }) as PathConnectedPrior;
+    prior.initializeFromData(probabilityMap(n, n, map), 0);
+    // The C opens towards +x: a point on its upper and one on its lower arm (joined only
+    // around the left, the straight line crosses the hole), and a point of the hole.
+    const [upper, lower, hole] = [[0, -0.55], [0, 0.55], [0.2, 0]];
+    const score = (p: number[]) => tf.tidy(() => prior.score(tf.tensor2d([p])).dataSync()[0]!);
+    expect(score(upper)).toBeLessThanOrEqual(0);
+    expect(score(lower)).toBeLessThanOrEqual(0);
+    expect(score(hole)).toBeGreaterThan(0);
+    const cell = 2 / 96;
+    expect(prior.joinedThroughShape(upper, lower, cell)).toBe(true);
+    expect(prior.joinedThroughShape(upper, hole, cell)).toBe(false);
+    prior.dispose();
+  });
 });

@@ -61,6 +61,8 @@ const DEFORM_MIN_SHARE = 0.2;
 /** Motion compensation (frames): foreground points used and Adam steps. */
 const MOTION_POINTS = 2000;
 const MOTION_STEPS = 200;
+/** Points on the path that joins two pieces the certificate's grid separates (see joinedThroughShape). */
+const PATH_SAMPLES = 4096;
 /** Tolerance of the flow certificate: |inverse(forward(x)) - x| per coordinate, float32 through every block. */
 const INVERSE_TOLERANCE = 1e-3;
 /** The disc the object is sent onto before G is fitted (G's frame maps radius 2 to its unit disc). */
@@ -226,9 +228,10 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
   /**
    * Two checks. Path-connected: the mask, evaluated on a grid over the frame plus a
    * margin, is one 8-connected component (in 3-D: on 9 slices across the range of
-   * the third coordinate, each one component). Flow: inverse(forward(x)) = x at
-   * sampled points. On a grid a continuum bridge thinner than a pixel can vanish, so
-   * the first check is a sampled view of the guarantee, not a proof.
+   * the third coordinate, each one component); where the grid shows more than one
+   * piece, each further piece must be joined to the largest by a path inside the set
+   * (see joinedThroughShape), else it counts as a violation. Flow: inverse(forward(x))
+   * = x at sampled points.
    */
   certify(options: CertifyOptions = {}): Certificate {
     const dim = this.config.inputDim;
@@ -244,15 +247,21 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     for (const e of roundTrip) if (!(e <= INVERSE_TOLERANCE)) violations++;
     const slices = dim === 2 ? [undefined] : evenlySpaced(options.thirdRange ?? [-1, 1], 9);
     let extra = 0;
-    for (const z of slices) extra += Math.max(0, this.componentsOnGrid(options, z) - 1);
+    for (const z of slices) {
+      const grid = this.piecesOnGrid(options, z);
+      for (const piece of grid.others) if (!this.joinedThroughShape(grid.largest, piece, grid.cellSize)) extra++;
+    }
     violations += extra;
     const where = dim === 2 ? 'the mask' : `each of ${slices.length} slices`;
-    const property = `pc: ${where} is one connected component; flow: inverse(forward(x)) = x within ${INVERSE_TOLERANCE}`;
+    const property = `pc: ${where} is one connected component (pieces apart on the grid joined by a path in the set); flow: inverse(forward(x)) = x within ${INVERSE_TOLERANCE}`;
     return certificate(property, samples + slices.length, violations);
   }
 
-  /** Connected components of the mask on a grid over the frame with a 25% margin. */
-  private componentsOnGrid(options: CertifyOptions, z: number | undefined): number {
+  /**
+   * The mask's 8-connected pieces on a grid over the frame with a 25% margin: a point
+   * of the largest piece, a point of every other one, and the grid's cell size.
+   */
+  private piecesOnGrid(options: CertifyOptions, z: number | undefined): { largest: number[]; others: number[][]; cellSize: number } {
     const h = options.height ?? 256;
     const w = options.width ?? 256;
     // At most 384 cells across the image, plus the margin (the set may reach past the image).
@@ -274,7 +283,40 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     const scores = evaluateScores(this, coords, dim);
     const mask = new Uint8Array(gh * gw);
     for (let i = 0; i < mask.length; i++) mask[i] = scores[i]! <= 0 ? 1 : 0;
-    return connectedComponents(mask, gh, gw, 8).length;
+    const point = (cell: number) => Array.from(coords.subarray(cell * dim, (cell + 1) * dim));
+    const [largest, ...others] = connectedComponents(mask, gh, gw, 8).map((piece) => point(piece[0]!));
+    return { largest: largest ?? [], others, cellSize: Math.min((2 * halfX) / gw, (2 * halfY) / gh) };
+  }
+
+  /**
+   * Whether points p and q of the set are joined by a path inside it, built from the
+   * guarantee itself: the straight segment between D(T(p)) and D(T(q)) lies in G's
+   * convex sublevel set, so its preimage under the flow is a path in {P <= 0}. Checked
+   * at PATH_SAMPLES points: G <= 0 at each, and consecutive preimages closer than half
+   * a grid cell (the path is continuous at the grid's resolution). A grid separates
+   * pieces that a bridge thinner than one cell joins; this tells such a bridge from a
+   * real second piece.
+   */
+  joinedThroughShape(p: number[], q: number[], cellSize: number): boolean {
+    const flow = this.flow();
+    return tf.tidy(() => {
+      const ends = flow.forward(tf.tensor2d([p, q])).output;
+      const t = tf.linspace(0, 1, PATH_SAMPLES).reshape([PATH_SAMPLES, 1]);
+      const [u, v] = tf.split(ends, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
+      const segment = tf.add(u, tf.mul(t, tf.sub(v, u))) as tf.Tensor2D;
+      const inside = tf.max(this.shapeScore(segment)).dataSync()[0]! <= 0;
+      const path = flow.inverse(segment);
+      const hops = tf.max(tf.sqrt(tf.sum(tf.square(tf.sub(path.slice(1, PATH_SAMPLES - 1), path.slice(0, PATH_SAMPLES - 1))), 1))).dataSync()[0]!;
+      return inside && hops < cellSize / 2;
+    });
+  }
+
+  /** G's score (the convex net, with its frame and saturation) at points of the flow's output space. */
+  private shapeScore(u: tf.Tensor2D): tf.Tensor {
+    const x = this.layer('frame').apply(u) as tf.Tensor;
+    let z = this.layer('icnn_0').apply(x) as tf.Tensor;
+    for (let i = 1; i < this.config.depth; i++) z = this.layer(`icnn_${i}`).apply([z, x]) as tf.Tensor;
+    return this.layer('saturation').apply(this.layer('icnn_out').apply([z, x]) as tf.Tensor) as tf.Tensor;
   }
 }
 
