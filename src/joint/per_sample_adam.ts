@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { StoredTensor } from './prior_state.js';
 import { InternalError } from '../errors.js';
+import { rateMultiplier } from '../optimizers/per_variable_rates.js';
 
 export interface AdamMoments {
   firstMoment: Record<string, StoredTensor>;
@@ -13,7 +14,9 @@ export interface AdamMoments {
  * sample continues exactly where its last step stopped. Same update as PyTorch's
  * Adam (bias-corrected, eps outside the square root); with `variant: 'adamax'`,
  * PyTorch's Adamax (the second moment is the decayed infinity norm of the gradient,
- * kept in the same slot), the path-connected prior's optimiser.
+ * kept in the same slot), the path-connected prior's optimiser. Input-convex z-kernels
+ * step at rate / fan-in, as in every fit (rateMultiplier says why): at the full rate the
+ * first joint steps after a pre-fit cut a pc prior's C from IoU 0.968 to 0.587 in 5 steps.
  */
 export class PerSampleAdam {
   constructor(readonly learningRate: number, readonly variant: 'adam' | 'adamax' = 'adam', readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {}
@@ -32,16 +35,17 @@ export class PerSampleAdam {
       const m0 = state.firstMoment[key];
       const v0 = state.secondMoment[key];
       if (!v || !m0 || !v0) throw new InternalError(`PerSampleAdam: no variable or moments for ${key}`);
+      const rate = this.learningRate * rateMultiplier(v);
       const [m, s] = tf.tidy(() => {
         const m1 = tf.add(tf.mul(this.beta1, tf.tensor(m0.values, m0.shape)), tf.mul(1 - this.beta1, g));
         const previous = tf.tensor(v0.values, v0.shape);
         if (this.variant === 'adamax') {
           const u1 = tf.maximum(tf.mul(this.beta2, previous), tf.add(tf.abs(g), this.epsilon));
-          v.assign(tf.sub(v, tf.div(tf.mul(this.learningRate / c1, m1), u1)));
+          v.assign(tf.sub(v, tf.div(tf.mul(rate / c1, m1), u1)));
           return [m1, u1];
         }
         const s1 = tf.add(tf.mul(this.beta2, previous), tf.mul(1 - this.beta2, tf.square(g)));
-        const update = tf.div(tf.mul(this.learningRate / c1, m1), tf.add(tf.sqrt(tf.div(s1, c2)), this.epsilon));
+        const update = tf.div(tf.mul(rate / c1, m1), tf.add(tf.sqrt(tf.div(s1, c2)), this.epsilon));
         v.assign(tf.sub(v, update));
         return [m1, s1];
       });
