@@ -52,7 +52,7 @@ export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: n
  */
 const SHAPE_SHARE = 0.15;
 /**
- * Share of the deform stage run before its convergence test may stop it (175 of 850
+ * Share of the deform stage run before its convergence test may stop it (170 of 850
  * steps by default): the flow bends the shape slowly (an occluded star: IoU 0.754 ->
  * 0.798 over 420 steps, rising all the way), and a 15-step window read those gains as a
  * plateau and stopped it.
