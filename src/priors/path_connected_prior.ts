@@ -292,10 +292,10 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
    * Whether points p and q of the set are joined by a path inside it, built from the
    * guarantee itself: the straight segment between D(T(p)) and D(T(q)) lies in G's
    * convex sublevel set, so its preimage under the flow is a path in {P <= 0}. Checked
-   * at PATH_SAMPLES points: G <= 0 at each, and consecutive preimages closer than half
-   * a grid cell (the path is continuous at the grid's resolution). A grid separates
-   * pieces that a bridge thinner than one cell joins; this tells such a bridge from a
-   * real second piece.
+   * at PATH_SAMPLES points of that preimage: P <= 0 at each, and consecutive points
+   * closer than half a grid cell (the path is continuous at the grid's resolution). A
+   * grid separates pieces that a bridge thinner than one cell joins; this tells such a
+   * bridge from a real second piece.
    */
   joinedThroughShape(p: number[], q: number[], cellSize: number): boolean {
     const flow = this.flow();
@@ -304,19 +304,11 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
       const t = tf.linspace(0, 1, PATH_SAMPLES).reshape([PATH_SAMPLES, 1]);
       const [u, v] = tf.split(ends, 2, 0) as [tf.Tensor2D, tf.Tensor2D];
       const segment = tf.add(u, tf.mul(t, tf.sub(v, u))) as tf.Tensor2D;
-      const inside = tf.max(this.shapeScore(segment)).dataSync()[0]! <= 0;
-      const path = flow.inverse(segment);
+      const path = flow.inverse(segment) as tf.Tensor2D;
+      const inside = tf.max(this.score(path)).dataSync()[0]! <= 0;
       const hops = tf.max(tf.sqrt(tf.sum(tf.square(tf.sub(path.slice(1, PATH_SAMPLES - 1), path.slice(0, PATH_SAMPLES - 1))), 1))).dataSync()[0]!;
       return inside && hops < cellSize / 2;
     });
-  }
-
-  /** G's score (the convex net, with its frame and saturation) at points of the flow's output space. */
-  private shapeScore(u: tf.Tensor2D): tf.Tensor {
-    const x = this.layer('frame').apply(u) as tf.Tensor;
-    let z = this.layer('icnn_0').apply(x) as tf.Tensor;
-    for (let i = 1; i < this.config.depth; i++) z = this.layer(`icnn_${i}`).apply([z, x]) as tf.Tensor;
-    return this.layer('saturation').apply(this.layer('icnn_out').apply([z, x]) as tf.Tensor) as tf.Tensor;
   }
 }
 
