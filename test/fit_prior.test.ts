@@ -5,6 +5,7 @@ import { iou } from '../src/metrics.js';
 import { ConvexPrior } from '../src/priors/convex_prior.js';
 import { createPrior } from '../src/priors/create_prior.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
+import type { ImplicitPrior } from '../src/priors/implicit_prior.js';
 import { thresholdMap } from '../src/probability_map.js';
 import { occludedEllipse } from '../src/synthetic.js';
 
@@ -77,6 +78,28 @@ describe('fitPrior with the convex prior (eq. 9)', () => {
     const area = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
     expect(area(fine) / area(coarse)).toBeCloseTo(4, 0);
     prior.dispose();
+  });
+
+  it("retries a fit that ends far from the data, unless its start was fitted to the map's own outline", async () => {
+    const scene = occludedEllipse({ height: 48, width: 48, seed: 1 });
+    // A prior whose set stays empty (score +10 everywhere): its agreement with the map is 0, below the retry's 0.5.
+    const emptyPrior = (startedFromShape: boolean): ImplicitPrior => {
+      const model = tf.sequential({ layers: [tf.layers.dense({ units: 1, inputShape: [2], kernelInitializer: 'zeros', biasInitializer: tf.initializers.constant({ value: 10 }) })] });
+      return {
+        kind: 'convex', config: { kind: 'convex' }, model, startedFromShape,
+        score: (points: tf.Tensor2D) => model.apply(points) as tf.Tensor2D,
+        initializeFromData: () => model.setWeights([tf.zeros([2, 1]), tf.fill([1], 10)]),
+        applyConstraints: () => {},
+        certify: () => ({ property: 'none', checked: 1, violations: 0, passed: true }),
+        dispose: () => model.dispose(),
+      } as unknown as ImplicitPrior;
+    };
+    for (const startedFromShape of [false, true]) {
+      const prior = emptyPrior(startedFromShape);
+      const fit = await fitPrior(prior, scene.unaries, { maxSteps: 3, tolerance: 0 });
+      expect(fit.retried).toBe(!startedFromShape);
+      prior.dispose();
+    }
   });
 
   it('rejects invalid options by name', async () => {

@@ -82,6 +82,8 @@ describe("the path-connected prior's unbending start", () => {
       const prior = createPrior('pc', { seed: 0 });
       prior.initializeFromData!(probabilityMap(n, n, map.map((v) => (v > 0.5 ? 0.9 : 0.1))), 0);
       const mask = evaluateMask(prior, n, n);
+      // fitPrior skips its slower restart from this start (see ImplicitPrior.startedFromShape).
+      expect(prior.startedFromShape).toBe(true);
       prior.dispose();
       expect(iou(mask, truth), JSON.stringify(shape)).toBeGreaterThan(0.65);
       expect(mask[(n / 2) * n + n / 2], 'the hole of the C stays outside').toBe(0);

@@ -68,7 +68,8 @@ export interface FitOptions {
   /**
    * When the fitted mask has IoU < 0.5 with the map's foreground class, initialise
    * again and fit at a tenth of the learning rate (once), as the authors' code
-   * re-initialises failed fits. Needs `initialize`.
+   * re-initialises failed fits. Needs `initialize`; skipped where the start is fitted
+   * to the map's own outline (ImplicitPrior.startedFromShape: the pc prior's).
    */
   retry?: boolean;
   onProgress?: (progress: FitProgress) => void;
@@ -158,7 +159,7 @@ export async function fitPrior(prior: ImplicitPrior, given: LikelihoodData, opti
     // classes) is started again, here at a tenth of the learning rate. Measured: a
     // convex fit of a saturated 40x40 net output collapsed to an empty set at 1e-2
     // (IoU 0) and fitted it at 1e-3 (183 of 158 + specks pixels).
-    const agreement = opts.retry && opts.initialize && !prior.fittedByStart ? agreementWithData(prior, data) : 1;
+    const agreement = opts.retry && opts.initialize && !prior.fittedByStart && !prior.startedFromShape ? agreementWithData(prior, data) : 1;
     if (agreement < RETRY_BELOW) {
       retried = true;
       const first = { weights: readWeights(prior), last };

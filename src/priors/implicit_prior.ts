@@ -72,6 +72,13 @@ export interface ImplicitPrior {
    */
   readonly fittedByStart?: boolean;
   /**
+   * Optional: true while the parameters come from a start fitted to the map's own
+   * outline (the path-connected prior's unbending start). fitPrior's retry (a restart
+   * at a tenth of the rate) would begin from that same start and only move slower, so
+   * it is skipped.
+   */
+  readonly startedFromShape?: boolean;
+  /**
    * Optional: a start meant for gradient training, where initializeFromData fits in
    * closed form (the convex prior: the moment ellipse's soft cone rather than the
    * hull's steep one). Joint training starts per-sample priors with it.
