@@ -9,7 +9,8 @@
  * the paper's recipe (`fit_reference.py fit --prior pc`, see ../shared/reference) on the
  * same map in the same run; seconds of each; the certificate. The authors' fit takes
  * 12 minutes or more per 128 px map on two cores, so `--reference-results DIR` keeps its
- * masks (DIR/<map>/ref.png and ref.json) and a later run reuses them.
+ * masks (DIR/<map>/ref.png and ref.json) and a later run reuses them; `--reference-results
+ * DIR` without `--reference` compares the kept masks only and fits none.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,11 @@ export interface PcBenchOptions {
   pngDir?: string;
   /** The folder of fit_reference.py; undefined: no reference fits. */
   referenceDir?: string;
-  /** Where the reference's masks are kept between runs (default: a folder under the system's temporary directory). */
+  /**
+   * Where the reference's masks are kept between runs (with referenceDir, default: a
+   * folder under the system's temporary directory). Without referenceDir: the kept
+   * results are read and no reference fit is run.
+   */
   referenceResults?: string;
   log: (line: string) => void;
 }
@@ -70,7 +75,7 @@ async function benchOne(map: PcMap, o: PcBenchOptions): Promise<PcMapResult> {
     await writeMask(path.join(o.pngDir, `${map.name}-prior.png`), mask, map.size, map.size);
     await writeMask(path.join(o.pngDir, `${map.name}-truth.png`), map.truth, map.size, map.size);
   }
-  const reference = o.referenceDir ? await referenceFit(map, o.referenceDir, o.referenceResults!) : undefined;
+  const reference = o.referenceResults ? await referenceFit(map, o.referenceDir, o.referenceResults) : undefined;
   return {
     map: map.name, half: map.half, size: map.size,
     iou: iou(mask, map.truth), thresholdIou: iou(thresholdMap(map.unaries), map.truth),
@@ -79,12 +84,17 @@ async function benchOne(map: PcMap, o: PcBenchOptions): Promise<PcMapResult> {
   };
 }
 
-/** The authors' paper recipe on the map (or its kept result): IoU of its mask with the truth, and its seconds. */
-async function referenceFit(map: PcMap, referenceDir: string, resultsDir: string): Promise<{ iou: number; seconds: number }> {
+/**
+ * The authors' paper recipe on the map (or its kept result): IoU of its mask with the
+ * truth, and its seconds. Without a referenceDir only kept results are read (undefined
+ * for a map without one).
+ */
+async function referenceFit(map: PcMap, referenceDir: string | undefined, resultsDir: string): Promise<{ iou: number; seconds: number } | undefined> {
   const dir = path.join(resultsDir, map.name);
   const maskFile = path.join(dir, 'ref.png');
   const jsonFile = path.join(dir, 'ref.json');
   if (!existsSync(maskFile) || !existsSync(jsonFile)) {
+    if (!referenceDir) return undefined;
     mkdirSync(dir, { recursive: true });
     const unaries = path.join(dir, 'unaries.png');
     await sharp(Buffer.from(Uint8Array.from(map.unaries.data, (v) => Math.round(255 * v))), { raw: { width: map.size, height: map.size, channels: 1 } }).png().toFile(unaries);
@@ -164,5 +174,7 @@ export function pcBenchOptions(argv: string[], root: string, tmp: string, log: (
     halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], maps, log,
     ...(png ? { pngDir: png } : {}), ...(only ? { only: only.split(',') } : {}),
     ...(referenceDir ? { referenceDir, referenceResults: path.resolve(value('--reference-results') ?? path.join(tmp, 'shapeprior-pc-reference')) } : {}),
+    // --reference-results alone: the masks a slow reference run kept (perhaps in another process) are compared, no new one is fitted.
+    ...(!referenceDir && value('--reference-results') ? { referenceResults: path.resolve(value('--reference-results')!) } : {}),
   };
 }
