@@ -172,6 +172,8 @@ describe('shapeprior fit (CLI)', () => {
     ['a --depth of another size', ['--unaries', file('unaries.png'), '--depth', file('photo32.png')], /--depth .*photo32\.png is 32x32 but --unaries .* is 96x96/],
     ['--times without --frames', ['--unaries', file('unaries.png'), '--times', '1,2'], /--times applies to --frames only/],
     ['--flow-decay on another prior', ['--unaries', file('unaries.png'), '--flow-decay', '0.1'], /--flow-decay applies to --prior pc .* only, not convex/],
+    ['--region-weight on another prior', ['--unaries', file('unaries.png'), '--region-weight', '0.5'], /--region-weight applies to --prior pc only, not convex/],
+    ['--region-weight above 1', ['--unaries', file('unaries.png'), '--prior', 'pc', '--region-weight', '1.5'], /--region-weight.*expected a number in \[0, 1\], got 1\.5/],
     ['--folds below 2', ['--unaries', file('unaries.png'), '--prior', 'rotation', '--folds', '1'], /--folds.*expected an integer in \[2, 64\], got 1/],
     ['--objects on another prior', ['--unaries', file('unaries.png'), '--objects', '3'], /--member and --objects apply to --prior union only, not convex/],
     ['a union member that is a union', ['--unaries', file('unaries.png'), '--prior', 'union', '--member', 'union'], /--member.*'union' is invalid/],

@@ -40,7 +40,7 @@ export async function runBatch(flags: BatchFlags & Record<string, unknown>): Pro
   checkBackendInstalled(backend, flags.backend !== undefined ? '--backend' : 'SHAPEPRIOR_BACKEND');
   const settings: FitSettings = {
     prior: flags.prior, steps: flags.steps, sampling: flags.sampling, seed: flags.seed,
-    ...pick(flags, ['folds', 'sparsity', 'smoothness', 'axisStarts', 'flowDecay', 'member', 'objects', 'points', 'lr']),
+    ...pick(flags, ['folds', 'sparsity', 'smoothness', 'axisStarts', 'flowDecay', 'regionWeight', 'member', 'objects', 'points', 'lr']),
   };
   const bar = flags.json ? { update: () => {}, stop: () => {} } : batchProgressBar();
   let failed = 0;

@@ -38,6 +38,7 @@ export function fitCommand(): Command {
     .option('--times <list>', 'with --frames: the times to write masks for, also between or beyond the frames (default: the frame times)', numberList)
     .option('--depth <file>', 'depth-space fit: a depth image (8/16-bit grey) of the same size as --unaries; the prior is 3-D in (x, y, depth)')
     .option('--flow-decay <x>', 'pc prior: weight decay on the flow D (default 1e-5; large: near convex, small: thin parts allowed)', kindSettingFlag('flowDecay'))
+    .option('--region-weight <w>', "pc prior: weight in [0, 1] of the map's object region (closed over occluders, holes filled) in the map it is fitted to (default 0.3; 0: the map alone, as the paper)", kindSettingFlag('regionWeight'))
     .option('--image <file>', 'photo of the same size, drawn under --overlay')
     .option('--overlay <file>', 'PNG of the photo (or the unaries) with the mask boundary drawn on it')
     .option('--save-prior <dir>', 'also save the fitted prior (model.json + weights) to this directory')

@@ -12,6 +12,8 @@ export interface FitSettings {
   folds?: number | 'auto';
   sparsity?: number;
   flowDecay?: number;
+  /** pc: weight of the map's object region in the map it is fitted to (see PathConnectedPriorConfig.regionWeight). */
+  regionWeight?: number;
   member?: PriorKind;
   objects?: number;
   /** Polar kinds (star, radial, mirror, rotation): how smooth the radius along the rays must be (see PolarShapeConfig.smoothness). */
@@ -34,7 +36,7 @@ export interface KindSettingSpec {
   /** Who the "does not apply" message names (several flags that go together). */
   mention?: string;
   /** The config field it sets on a prior of a kind that takes it; undefined: not a config field (the union's own). */
-  configField?: 'folds' | 'sparsity' | 'smoothness' | 'flowDecay';
+  configField?: 'folds' | 'sparsity' | 'smoothness' | 'flowDecay' | 'regionWeight';
   /** It also applies to a union whose members take it (set on each member's config). */
   forUnionMembers: boolean;
   integer: boolean;
@@ -53,6 +55,8 @@ export const KIND_SETTINGS: { readonly [S in KindSetting]: KindSettingSpec } = {
   smoothness: { flag: '--smoothness', field: 'smoothness', label: 'smoothness', configField: 'smoothness', forUnionMembers: false, integer: false, min: 0, max: 1e6 },
   axisStarts: { flag: '--axis-starts', field: 'axis-starts', label: 'axis starts', forUnionMembers: false, integer: true, min: 1, max: 16 },
   flowDecay: { flag: '--flow-decay', field: 'flow-decay', label: 'flow decay', configField: 'flowDecay', forUnionMembers: true, integer: false, min: 0, max: 1e6 },
+  // A union fits its members to the map itself (no member's fitData), so not for union members.
+  regionWeight: { flag: '--region-weight', field: 'region-weight', label: 'region weight', configField: 'regionWeight', forUnionMembers: false, integer: false, min: 0, max: 1 },
   member: { flag: '--member', field: 'member', label: 'member kind', mention: '--member and --objects', forUnionMembers: false, integer: false, min: 0, max: 0 },
   objects: { flag: '--objects', field: 'objects', label: 'objects', mention: '--member and --objects', configField: undefined, forUnionMembers: false, integer: true, min: 1, max: 64 },
 };

@@ -16,6 +16,7 @@ import type { Certificate, CertifyOptions, TrainingStage } from './implicit_prio
 import { graphModel, NetworkPrior, type PriorOptions } from './network_prior.js';
 import type { ConvexPriorConfig, PathConnectedPriorConfig } from './prior_config.js';
 import { radialInit } from './radial_init.js';
+import { regionGuidedMap } from './region_guided_map.js';
 import { procrustes, unbendingTargets, type UnbendingTargets } from './unbending_start.js';
 import { certificate, certifySamples } from './certificate.js';
 
@@ -116,6 +117,11 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
 
   private couplings(): AffineCoupling[] {
     return Array.from({ length: this.config.blocks }, (_, b) => this.layer(`coupling_${b}`) as AffineCoupling);
+  }
+
+  /** On one map: the mean of the map and its object region (config.regionWeight; see regionGuidedMap). */
+  fitData(data: LikelihoodData): LikelihoodData {
+    return regionGuidedMap(data, this.config.regionWeight);
   }
 
   /**

@@ -118,6 +118,11 @@ export interface PathConnectedPriorConfig {
   flowDecay: number;
   /** Learning rate of the joint stage (Adamax; the paper: 1e-3). */
   flowLearningRate: number;
+  /**
+   * On one map: weight in [0, 1] of the map's object region in the map the prior is
+   * fitted to (see src/priors/region_guided_map.ts). 0: eq. 9 on the map alone, as the paper.
+   */
+  regionWeight: number;
 }
 
 /**
@@ -132,7 +137,7 @@ export interface UnionPriorConfig {
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
-  kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3,
+  kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3, regionWeight: 0.3,
 };
 const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8, smoothness: 1e-4 };
 
@@ -185,7 +190,7 @@ export type ConfigOf<K extends PriorKind> = Extract<PriorConfig, { kind: K }>;
  * The kind-specific fit settings (CLI flags, fields of the page). Which kinds take which
  * is part of each kind's description below; the flags themselves are in src/fit/fit_settings.ts.
  */
-export type KindSetting = 'folds' | 'sparsity' | 'smoothness' | 'axisStarts' | 'flowDecay' | 'member' | 'objects';
+export type KindSetting = 'folds' | 'sparsity' | 'smoothness' | 'axisStarts' | 'flowDecay' | 'regionWeight' | 'member' | 'objects';
 
 /**
  * What shapeprior knows about a kind without building a network (no tfjs: the page
@@ -237,14 +242,15 @@ export const PRIOR_KIND_INFO: { readonly [K in PriorKind]: PriorKindInfo<K> } = 
   },
   pc: {
     label: 'path-connected',
-    settings: ['flowDecay'],
+    settings: ['flowDecay', 'regionWeight'],
     resolve: (c) => {
       const cfg = { ...DEFAULT_PATH_CONNECTED, ...c } as PathConnectedPriorConfig;
       positiveInt(cfg.blocks, 'blocks', 64);
       positiveInt(cfg.couplingWidth, 'couplingWidth', 1024);
       nonNegative(cfg.flowDecay, 'flowDecay');
       if (!(cfg.flowLearningRate > 0)) throw new ConfigError(`flowLearningRate must be a positive number, got ${JSON.stringify(cfg.flowLearningRate)}`);
-      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate };
+      if (typeof cfg.regionWeight !== 'number' || !(cfg.regionWeight >= 0 && cfg.regionWeight <= 1)) throw new ConfigError(`regionWeight must be a number in [0, 1], got ${JSON.stringify(cfg.regionWeight)}`);
+      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate, regionWeight: cfg.regionWeight };
     },
   },
   union: {
