@@ -119,7 +119,7 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
     return Array.from({ length: this.config.blocks }, (_, b) => this.layer(`coupling_${b}`) as AffineCoupling);
   }
 
-  /** On one map: the mean of the map and its object region (config.regionWeight; see regionGuidedMap). */
+  /** On one map: the map blended with its object region (config.regionWeight; see regionGuidedMap). */
   fitData(data: LikelihoodData): LikelihoodData {
     return regionGuidedMap(data, this.config.regionWeight);
   }
