@@ -4,8 +4,10 @@ import { smoothedMap } from './moment_frame.js';
 
 /**
  * The object of a likelihood map as one simply connected region on a coarse grid:
- * the blurred map above its Otsu level (within [0.3, 0.6]: detectors' maps put the
- * object at 0.6-0.95 and the background anywhere up to 0.3) at cells of `stride` x `stride` pixels, closed (dilated, then
+ * the blurred map above its Otsu level (within [0.4, 0.6]: detectors' maps put the
+ * object at 0.6-0.95 and the background anywhere up to 0.3, and a level below 0.4
+ * lets a bright band of noise or glare join the object) at cells of `stride` x
+ * `stride` pixels, closed (dilated, then
  * eroded) so that thin occluding bars no longer cut the object in pieces, its largest
  * 4-connected component, with every hole filled. This is the region the
  * path-connected prior's start unbends (see harmonicDisc), so it must be what a
@@ -60,7 +62,7 @@ export function objectRegion(map: ProbabilityMap, cellsAcross = REGION_CELLS): O
   return { mask: region, height, width, stride, centres, area };
 }
 
-/** The level that best separates the values into two classes (Otsu: the largest between-class variance), clamped to [0.3, 0.6]. */
+/** The level that best separates the values into two classes (Otsu: the largest between-class variance), clamped to [0.4, 0.6]. */
 function otsuLevel(values: Float32Array): number {
   const bins = 64;
   const hist = new Float64Array(bins);
@@ -80,11 +82,14 @@ function otsuLevel(values: Float32Array): number {
     const between = w0 * w1 * (sum0 / w0 - (sumAll - sum0) / w1) ** 2;
     if (between > bestVar) { bestVar = between; best = (b + 1) / bins; }
   }
-  return Math.min(0.6, Math.max(0.3, best));
+  return Math.min(0.6, Math.max(0.4, best));
 }
 
-/** Gaps up to this fraction of the longer side are bridged: occluding bars, not the space between two objects. */
-const BRIDGE_GAP = 0.08;
+/**
+ * Gaps up to this fraction of the longer side are bridged: occluding bars (two
+ * crossing bars leave gaps of about a tenth), not the space between two objects.
+ */
+const BRIDGE_GAP = 0.11;
 /** Components smaller than this fraction of the largest are not joined (speckle, small clutter). */
 const BRIDGE_MIN_SHARE = 0.15;
 
