@@ -53,19 +53,20 @@ export function buildPathConnectedNet(config: PathConnectedPriorConfig, seed?: n
  */
 const SHAPE_SHARE = 0.15;
 /**
- * The deform stage: at most 550 of the default 1,000 steps, so a 128 px fit stays within
- * about a minute on one wasm core (a step costs 70-100 ms). On the pc benchmark every
- * tuning map's deform stage stopped at 305 steps; the held-out animal ran to the old cap
- * of 850 with its IoU flat from step ~500 (0.737 at 540, 0.733 at 850).
+ * The deform stage: at most 450 of the default 1,000 steps, so a 128 px fit stays within
+ * a minute on one wasm core (a step costs 70-100 ms, the unbending start ~10 s). On the
+ * pc benchmark 25 of 28 maps' deform stages stopped by themselves at 305 steps; the
+ * held-out animal ran to an old cap of 850 with its IoU flat from step ~500 (0.737 at
+ * 540, 0.733 at 850), and a held-out hand took 64.7 s for 530 (cap 550).
  */
-const DEFORM_SHARE = 0.55;
+const DEFORM_SHARE = 0.45;
 /**
- * Share of the deform stage run before its convergence test may stop it (170 of 550
+ * Share of the deform stage run before its convergence test may stop it (170 of 450
  * steps by default): the flow bends the shape slowly (an occluded star: IoU 0.754 ->
  * 0.798 over 420 steps, rising all the way), and a 15-step window read those gains as a
  * plateau and stopped it.
  */
-const DEFORM_MIN_SHARE = 170 / 550;
+const DEFORM_MIN_SHARE = 170 / 450;
 /** Motion compensation (frames): foreground points used and Adam steps. */
 const MOTION_POINTS = 2000;
 const MOTION_STEPS = 200;
