@@ -7,8 +7,8 @@ import { smoothedMap } from './moment_frame.js';
  * the blurred map above its Otsu level (within [0.4, 0.6]: detectors' maps put the
  * object at 0.6-0.95 and the background anywhere up to 0.3, and a level below 0.4
  * lets a bright band of noise or glare join the object) at cells of `stride` x
- * `stride` pixels, closed (dilated, then
- * eroded) so that thin occluding bars no longer cut the object in pieces, its largest
+ * `stride` pixels, closed (dilated, then eroded) so that thin occluding bars no
+ * longer cut the object in pieces, its largest
  * 4-connected component, with every hole filled. This is the region the
  * path-connected prior's start unbends (see harmonicDisc), so it must be what a
  * path-connected set can be: one piece without holes.

@@ -57,7 +57,7 @@ const SHAPE_SHARE = 0.15;
  * a minute on one wasm core (a step costs 70-100 ms, the unbending start ~10 s). On the
  * pc benchmark 25 of 28 maps' deform stages stopped by themselves at 305 steps; the
  * held-out animal ran to an old cap of 850 with its IoU flat from step ~500 (0.737 at
- * 540, 0.733 at 850), and a held-out hand took 64.7 s for 530 (cap 550).
+ * 540, 0.733 at 850), and a held-out hand took 64.7 s for 530 deform steps (cap 550).
  */
 const DEFORM_SHARE = 0.45;
 /**
