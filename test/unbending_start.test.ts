@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectedComponents } from '../src/analysis/components.js';
 import { harmonicDisc, traceContour } from '../src/analysis/harmonic_disc.js';
-import { objectRegion } from '../src/analysis/object_region.js';
+import { objectRegion, regionPixelMask } from '../src/analysis/object_region.js';
 import { probabilityMap, thresholdMap, type ProbabilityMap } from '../src/probability_map.js';
 import { procrustes } from '../src/priors/unbending_start.js';
 import { createPrior } from '../src/priors/create_prior.js';
@@ -9,15 +9,6 @@ import { evaluateMask } from '../src/priors/evaluate.js';
 import { iou } from '../src/metrics.js';
 import { thickC } from './helpers.js';
 import { pcMap } from '../bench/pc_maps.js';
-
-/** The region's cells, each repeated stride x stride times: a mask on the map's pixels. */
-function regionPixels(region: ReturnType<typeof objectRegion>, n: number): Uint8Array {
-  const mask = new Uint8Array(n * n);
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) mask[y * n + x] = region.mask[Math.min(region.height - 1, Math.floor(y / region.stride)) * region.width + Math.min(region.width - 1, Math.floor(x / region.stride))]!;
-  }
-  return mask;
-}
 
 /** The C of the tests below as a 96x96 map, cut by an occluding bar at x = `bar` when given. */
 function cutC(bar: number | null) {
@@ -51,7 +42,7 @@ describe("the path-connected prior's unbending start", () => {
     const ids = Array.from({ length: 30 }, (_, k) => 2 * k + 1);
     for (const i of ids) {
       const m = pcMap(i);
-      region += iou(regionPixels(objectRegion(m.unaries), m.size), m.truth) / ids.length;
+      region += iou(regionPixelMask(objectRegion(m.unaries), m.size, m.size), m.truth) / ids.length;
       thresholded += iou(thresholdMap(m.unaries), m.truth) / ids.length;
     }
     expect(region).toBeGreaterThan(0.75);
@@ -68,7 +59,7 @@ describe("the path-connected prior's unbending start", () => {
       prior.initializeFromData!(data, 0);
       const start = evaluateMask(prior, m.size, m.size);
       prior.dispose();
-      expect(iou(start, regionPixels(objectRegion(data as ProbabilityMap), m.size)), m.name).toBeGreaterThan(0.6);
+      expect(iou(start, regionPixelMask(objectRegion(data as ProbabilityMap), m.size, m.size)), m.name).toBeGreaterThan(0.6);
     }
   }, 120_000);
 

@@ -62,6 +62,16 @@ export function objectRegion(map: ProbabilityMap, cellsAcross = REGION_CELLS): O
   return { mask: region, height, width, stride, centres, area };
 }
 
+/** The region on the map's pixels: each cell's value at each of its stride x stride pixels (the last row and column of cells cover what is left). */
+export function regionPixelMask(region: ObjectRegion, height: number, width: number): Uint8Array {
+  const out = new Uint8Array(height * width);
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(region.height - 1, Math.floor(y / region.stride)) * region.width;
+    for (let x = 0; x < width; x++) out[y * width + x] = region.mask[row + Math.min(region.width - 1, Math.floor(x / region.stride))]!;
+  }
+  return out;
+}
+
 /** The level that best separates the values into two classes (Otsu: the largest between-class variance), clamped to [0.4, 0.6]. */
 function otsuLevel(values: Float32Array): number {
   const bins = 64;

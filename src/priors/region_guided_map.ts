@@ -14,7 +14,7 @@
  * alone) 0.779 on the first seven. A weight ramped up with the distance from the region,
  * to spare left-out pieces, measured 0.785 / 0.753 at 0.5.
  */
-import { objectRegion } from '../analysis/object_region.js';
+import { objectRegion, regionPixelMask } from '../analysis/object_region.js';
 import { probabilityMap } from '../probability_map.js';
 import { isSliceStack, type LikelihoodData } from '../slice_stack.js';
 
@@ -24,16 +24,9 @@ const REGION_LEVEL = 0.9;
 /** `weight` of the region against 1 - weight of the map; slices (3-D data), weight 0 and maps without a region are returned as given. */
 export function regionGuidedMap(data: LikelihoodData, weight: number): LikelihoodData {
   if (isSliceStack(data) || !(weight > 0)) return data;
-  const { mask, height, width, stride, area } = objectRegion(data);
-  if (area === 0) return data;
-  const out = new Float32Array(data.height * data.width);
-  for (let y = 0; y < data.height; y++) {
-    const row = Math.min(height - 1, Math.floor(y / stride)) * width;
-    for (let x = 0; x < data.width; x++) {
-      const inside = mask[row + Math.min(width - 1, Math.floor(x / stride))] === 1;
-      const i = y * data.width + x;
-      out[i] = (1 - weight) * data.data[i]! + weight * (inside ? REGION_LEVEL : 1 - REGION_LEVEL);
-    }
-  }
+  const region = objectRegion(data);
+  if (region.area === 0) return data;
+  const inside = regionPixelMask(region, data.height, data.width);
+  const out = data.data.map((v, i) => (1 - weight) * v + weight * (inside[i] === 1 ? REGION_LEVEL : 1 - REGION_LEVEL));
   return probabilityMap(data.height, data.width, out);
 }
