@@ -77,11 +77,11 @@ const INVERSE_TOLERANCE = 1e-3;
 /** The disc the object is sent onto before G is fitted (G's frame maps radius 2 to its unit disc). */
 const DISC_RADIUS = 2;
 /**
- * Adam steps and rate of the unbending start's regression. 150 steps left the start's
- * mask far from the region it unbends (pc benchmark, 11 maps: IoU with the region
- * 0.49); 400 reach 0.67 and 800 add little, at ~25 ms a step. A rate of 5e-2 diverges.
+ * Rate of the unbending start's regression (its steps: config.startSteps, default 400:
+ * 150 left the start's mask far from the region it unbends, pc benchmark, 11 maps: IoU
+ * with the region 0.49; 400 reach 0.67 and 800 add little, at ~25 ms a step). A rate of
+ * 5e-2 diverges.
  */
-const UNBEND_STEPS = 400;
 const UNBEND_LEARNING_RATE = 2e-2;
 
 /**
@@ -171,7 +171,7 @@ export class PathConnectedPrior extends NetworkPrior<PathConnectedPriorConfig> {
       // D alone: the flow's steps after T.
       const steps = this.flowSteps().slice(1) as Array<AffineCoupling | ActNorm>;
       const variables = steps.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
-      fitFlowToTargets(new NormalizingFlow(steps), h, target as tf.Tensor2D, variables, UNBEND_STEPS, UNBEND_LEARNING_RATE, tf.tensor2d(u.weights, [u.count, 1]));
+      fitFlowToTargets(new NormalizingFlow(steps), h, target as tf.Tensor2D, variables, this.config.startSteps, UNBEND_LEARNING_RATE, tf.tensor2d(u.weights, [u.count, 1]));
     });
   }
 

@@ -123,6 +123,12 @@ export interface PathConnectedPriorConfig {
    * fitted to (see src/priors/region_guided_map.ts). 0: eq. 9 on the map alone, as the paper.
    */
   regionWeight: number;
+  /**
+   * Adam steps of the unbending start's regression (see PathConnectedPrior.unbend;
+   * default 400, ~20 ms each). Joint training starts one prior per image: on 64x64
+   * images 100 steps start as well (examples/unet_finetune.ts) at a quarter of the time.
+   */
+  startSteps: number;
 }
 
 /**
@@ -137,7 +143,7 @@ export interface UnionPriorConfig {
 
 export const DEFAULT_CONVEX: ConvexPriorConfig = { kind: 'convex', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10 };
 export const DEFAULT_PATH_CONNECTED: PathConnectedPriorConfig = {
-  kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3, regionWeight: 0.3,
+  kind: 'pc', inputDim: 2, depth: 3, width: 130, activation: 'relu', initGain: 10, blocks: 12, couplingWidth: 32, flowDecay: 1e-5, flowLearningRate: 1e-3, regionWeight: 0.3, startSteps: 400,
 };
 const DEFAULT_POLAR: PolarShapeConfig = { inputDim: 2, harmonics: 4, depth: 2, width: 32, knots: 8, smoothness: 1e-4 };
 
@@ -247,10 +253,11 @@ export const PRIOR_KIND_INFO: { readonly [K in PriorKind]: PriorKindInfo<K> } = 
       const cfg = { ...DEFAULT_PATH_CONNECTED, ...c } as PathConnectedPriorConfig;
       positiveInt(cfg.blocks, 'blocks', 64);
       positiveInt(cfg.couplingWidth, 'couplingWidth', 1024);
+      positiveInt(cfg.startSteps, 'startSteps', 100000);
       nonNegative(cfg.flowDecay, 'flowDecay');
       if (!(cfg.flowLearningRate > 0)) throw new ConfigError(`flowLearningRate must be a positive number, got ${JSON.stringify(cfg.flowLearningRate)}`);
       if (typeof cfg.regionWeight !== 'number' || !(cfg.regionWeight >= 0 && cfg.regionWeight <= 1)) throw new ConfigError(`regionWeight must be a number in [0, 1], got ${JSON.stringify(cfg.regionWeight)}`);
-      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate, regionWeight: cfg.regionWeight };
+      return { kind: 'pc', ...convexNet(cfg), blocks: cfg.blocks, couplingWidth: cfg.couplingWidth, flowDecay: cfg.flowDecay, flowLearningRate: cfg.flowLearningRate, regionWeight: cfg.regionWeight, startSteps: cfg.startSteps };
     },
   },
   union: {
