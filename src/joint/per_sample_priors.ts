@@ -160,34 +160,46 @@ export class PerSamplePriors {
       const target = tf.tidy(() => column(targets, i));
       const balance = classBalance(target);
       const labelled = weak ? this.labelledPixels(weak, i, column, grid) : null;
-      for (let k = 0; k < this.options.stepsPerVisit; k++) {
-        const picks = this.pickPixels(pixels);
-        const { value, grads } = tf.tidy(() => {
-          const pts = (picks ? tf.gather(grid, picks) : grid) as tf.Tensor2D;
-          const goal = picks ? tf.gather(target, picks) : target;
-          const w = picks ? tf.gather(balance, picks) : balance;
-          let kept: tf.Tensor | null = null;
-          const out = tf.variableGrads(() => {
-            const d = tf.squaredDifference(score(pts), goal);
-            kept = tf.keep(tf.mean(d));
-            let loss = tf.mean(tf.mul(w, d)) as tf.Scalar;
-            if (labelled) loss = tf.add(loss, tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, score(labelled.points)))), labelled.total));
-            if (this.decay) loss = tf.add(loss, weightDecayPenalty(this.decay));
-            return loss;
-          }, Object.values(variables));
-          tf.dispose(out.value);
-          return { value: kept! as tf.Tensor, grads: out.grads };
-        });
-        if (k === 0) before += value.dataSync()[0]!;
-        const keyed: Record<string, tf.Tensor> = {};
-        for (const [key, v] of Object.entries(variables)) keyed[key] = grads[v.name]!;
-        const moments = this.adam.apply(variables, keyed, state.optimizer, state.step + 1);
-        this.prior.applyConstraints();
-        // The weights live in the prior's variables between steps; they are read out once, after the visit.
-        state = { ...state, optimizer: moments, step: state.step + 1 };
-        tf.dispose([value, ...Object.values(grads)]);
-        picks?.dispose();
+      // The moments stay tensors for the visit's steps (read in and out once; see PerSampleAdam.begin).
+      const moments = this.adam.begin(state.optimizer);
+      try {
+        for (let k = 0; k < this.options.stepsPerVisit; k++) {
+          const picks = this.pickPixels(pixels);
+          const { value, grads } = tf.tidy(() => {
+            const pts = (picks ? tf.gather(grid, picks) : grid) as tf.Tensor2D;
+            const goal = picks ? tf.gather(target, picks) : target;
+            const w = picks ? tf.gather(balance, picks) : balance;
+            const n = pts.shape[0];
+            // The random pixels and the labelled ones in one evaluation of the prior: a pc prior's pass is ~270 kernels.
+            const all = labelled ? tf.concat([pts, labelled.points]) : pts;
+            let kept: tf.Tensor | null = null;
+            const out = tf.variableGrads(() => {
+              const p = score(all as tf.Tensor2D);
+              const d = tf.squaredDifference(labelled ? tf.slice(p, [0, 0], [n, 1]) : p, goal);
+              kept = tf.keep(tf.mean(d));
+              let loss = tf.mean(tf.mul(w, d)) as tf.Scalar;
+              if (labelled) loss = tf.add(loss, tf.div(tf.sum(tf.mul(labelled.weights, binaryCrossEntropy(labelled.labels, tf.slice(p, [n, 0], [labelled.points.shape[0], 1])))), labelled.total));
+              if (this.decay) loss = tf.add(loss, weightDecayPenalty(this.decay));
+              return loss;
+            }, Object.values(variables));
+            tf.dispose(out.value);
+            return { value: kept! as tf.Tensor, grads: out.grads };
+          });
+          if (k === 0) before += value.dataSync()[0]!;
+          const keyed: Record<string, tf.Tensor> = {};
+          for (const [key, v] of Object.entries(variables)) keyed[key] = grads[v.name]!;
+          this.adam.step(variables, keyed, moments, state.step + 1);
+          this.prior.applyConstraints();
+          // The weights live in the prior's variables between steps; they are read out once, after the visit.
+          state = { ...state, step: state.step + 1 };
+          tf.dispose([value, ...Object.values(grads)]);
+          picks?.dispose();
+        }
+      } catch (error) {
+        this.adam.release(moments);
+        throw error;
       }
+      state = { ...state, optimizer: this.adam.end(moments) };
       state = { ...state, config: this.config, weights: readWeights(this.prior) };
       this.release(grid, transforms?.[i]);
       tf.dispose([target, balance, ...(labelled ? [labelled.points, labelled.labels, labelled.weights, labelled.total] : [])]);
