@@ -44,8 +44,8 @@ export class PerSampleAdam {
 
   /**
    * A visit's moments as tensors: a visit takes several steps, and reading the moments
-   * in and out at every step cost four transfers per variable per step (a pc prior of 6
-   * blocks: ~15 ms of a ~33 ms step on wasm). Pair with end (or release on failure).
+   * in and out at every step took four transfers per variable per step (a pc prior has
+   * ~50 variables); now once per visit. Pair with end (or release on failure).
    */
   begin(state: AdamMoments): LiveMoments {
     const load = (m: Record<string, StoredTensor>) => Object.fromEntries(Object.entries(m).map(([k, t]) => [k, tf.tensor(t.values, t.shape)]));

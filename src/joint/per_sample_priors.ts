@@ -199,8 +199,7 @@ export class PerSamplePriors {
         this.adam.release(moments);
         throw error;
       }
-      state = { ...state, optimizer: this.adam.end(moments) };
-      state = { ...state, config: this.config, weights: readWeights(this.prior) };
+      state = { ...state, optimizer: this.adam.end(moments), config: this.config, weights: readWeights(this.prior) };
       this.release(grid, transforms?.[i]);
       tf.dispose([target, balance, ...(labelled ? [labelled.points, labelled.labels, labelled.weights, labelled.total] : [])]);
       states[i] = state;
