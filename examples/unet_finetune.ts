@@ -15,7 +15,7 @@
  * The comparison that counts is on held-out images of the fine-tuning domain that no
  * prior ever saw (the net must have learnt to bridge bars, not only been told where on
  * its training images), over seeds: seed s draws the point labels and the priors' random
- * pixels. About 2.5 minutes per seed on one wasm core after a 2-minute pretraining, half
+ * pixels. About 2 minutes per seed on one wasm core after a 2-minute pretraining, half
  * of it in the priors' one-time starts.
  *
  * `--beta B` sets the joint run's weight of the priors' penalty (default 3, JOINT_BETA);
@@ -60,19 +60,20 @@ const BACKGROUND_POINTS = 16;
  */
 const PRIOR: PriorConfigInput = { kind: 'pc', width: 64, blocks: 6, startSteps: 100 };
 /**
- * Prior steps per visit, each on 1,024 random pixels (lr 1e-2). Chosen on the validation
- * images (`--validation`, beta 3; net IoU gain over beta = 0, then the steady joint step
- * against an 86-92 ms plain one). Three seeds: 10 steps +0.051 +- 0.011, ~500 ms; 3
- * +0.050 +- 0.010, ~235 ms; 1 (50-step start) +0.037 +- 0.012, ~157 ms. Seed 0 alone:
- * 5 steps +0.052, 2 +0.046. What the net learns from the priors is to bridge the bars,
- * which the priors do from their start (89-93% of the band, whatever the steps); their
- * IoU as masks falls with fewer steps (0.736 with 10, 0.679 with 3, 0.581 with 1), so a
+ * Prior steps per visit and random pixels per step (lr 1e-2): the cheapest setting whose
+ * gain on the validation images (`--validation`, beta 3, three seeds; net IoU over beta =
+ * 0) stayed within noise of the best, with the steady joint step at most twice a plain one
+ * (80-81 ms). 10 steps on 1,024 pixels +0.051 +- 0.011, ~500 ms; 3 on 1,024 +0.050 +-
+ * 0.010, ~235 ms; 2 on 512 +0.048 +- 0.010, 144-153 ms; 1 on 1,024 (50-step start) +0.037
+ * +- 0.012, ~157 ms. What the net learns from the priors is to bridge the bars, which the
+ * priors do from their start (89-93% of the band, whatever the steps); their IoU as masks
+ * falls with fewer steps (0.736 with 10, 0.679 with 3, 0.653 with 2 on 512 pixels), so a
  * run whose priors are wanted as pseudo-labels (`exportMasks`) should give them more. A
- * step costs ~30 ms on wasm, mostly the ~1,000 kernels of the flow's forward, backward
+ * step costs 20-30 ms on wasm, mostly the ~1,000 kernels of the flow's forward, backward
  * and Adam update, not the pixels (512 pixels: 23 ms a step, 1,024: 32 ms, 4,096: 83 ms).
  */
-const PRIOR_STEPS_PER_VISIT = 3;
-const PRIOR_POINTS = 1024;
+const PRIOR_STEPS_PER_VISIT = 2;
+const PRIOR_POINTS = 512;
 /**
  * The priors' weight in the joint run, chosen on the validation images (`--validation`,
  * seed 0, 10 prior steps a visit; net IoU against 0.739 with beta = 0): beta 1 0.769, 3
