@@ -69,8 +69,8 @@ const PRIOR: PriorConfigInput = { kind: 'pc', width: 64, blocks: 6, startSteps: 
  * priors do from their start (89-93% of the band, whatever the steps); their IoU as masks
  * falls with fewer steps (0.736 with 10, 0.679 with 3, 0.653 with 2 on 512 pixels), so a
  * run whose priors are wanted as pseudo-labels (`exportMasks`) should give them more. A
- * step costs 20-30 ms on wasm, mostly the ~1,000 kernels of the flow's forward, backward
- * and Adam update, not the pixels (512 pixels: 23 ms a step, 1,024: 32 ms, 4,096: 83 ms).
+ * step costs 23 ms on wasm on 512 pixels, 32 ms on 1,024, 83 ms on 4,096: on few pixels
+ * it is mostly the ~1,000 kernels of the flow's forward, backward and Adam update.
  */
 const PRIOR_STEPS_PER_VISIT = 2;
 const PRIOR_POINTS = 512;
