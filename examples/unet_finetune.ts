@@ -254,8 +254,11 @@ function enlarge<T extends Uint8Array>(data: T, channels: number, factor = 4): T
   return out;
 }
 
-/** `epochEnds`: seconds from the start of training at the end of each epoch (the IoU evaluations between epochs excluded). */
-/** `phases`: the trainer's timings of a step (ms) summed over the epochs after the priors' first visit. */
+/**
+ * `epochEnds`: seconds from the start of training at the end of each epoch (the IoU
+ * evaluations between epochs excluded); `phases`: the trainer's timings of a step (ms,
+ * JointStepTimings) summed over the epochs after the priors' first visit.
+ */
 interface RunResult { before: Uint8Array[]; after: Uint8Array[]; heldOutAfter: Uint8Array[]; priors: Uint8Array[] | null; seconds: number; steps: number; epochEnds: number[]; phases: Record<string, number> }
 
 /** Fine-tunes a fresh load of the pretrained net on the point labels, with the priors' penalty weighted by beta. */
@@ -370,8 +373,8 @@ async function main(): Promise<void> {
     // After the first joint epoch every prior has started: the later epochs are the steady cost of a step.
     const steadySteps = (FINETUNE_EPOCHS - WARMUP_EPOCHS - 1) * samples.length;
     const steady = (r: RunResult) => (1000 * (r.epochEnds.at(-1)! - r.epochEnds[WARMUP_EPOCHS]!)) / steadySteps;
-    const phaseText = (r: RunResult) => ['net', 'load', 'priorMaps', 'priorUpdate', 'agreement', 'image', 'scalars']
-      .filter((k) => (r.phases[k] ?? 0) > 0).map((k) => `${k} ${(r.phases[k]! / steadySteps).toFixed(0)}`).join(', ');
+    const phaseText = (r: RunResult) => Object.entries(r.phases)
+      .filter(([k, ms]) => k !== 'total' && ms > 0).map(([k, ms]) => `${k} ${(ms / steadySteps).toFixed(0)}`).join(', ');
     const rate = (r: RunResult) => `${r.seconds.toFixed(1)} s, ${((1000 * r.seconds) / r.steps).toFixed(0)} ms/step (${steady(r).toFixed(0)} ms/step in epochs ${WARMUP_EPOCHS + 2}-${FINETUNE_EPOCHS}: ${phaseText(r)})`;
     console.log(`\nseed ${seed}: mean IoU with the ground truth (occluded band included)`);
     console.log(`  on the ${FINETUNE_IMAGES} fine-tuning images (the priors' own):`);
