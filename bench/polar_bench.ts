@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- --polar [--half tuning|heldout|both] [--kinds star,radial,mirror,rotation]
- *  [--maps N] [--only NAME,...] [--smoothness X] [--png DIR] [--json]`
+ *  [--maps N] [--only NAME,...] [--smoothness X] [--axis-starts N] [--png DIR] [--json]`
  *
  * The polar kinds on generated maps of their own class (bench/polar_maps.ts; N maps per
  * family, default 16: 8 tuning, 8 held-out, each shape in both halves, 128 and 256 px): per map the
@@ -148,9 +148,14 @@ export function polarBenchOptions(argv: string[], log: (line: string) => void): 
   const only = value('--only');
   const smoothness = value('--smoothness');
   if (smoothness !== undefined && !(Number(smoothness) >= 0)) throw new RangeError(`--smoothness must be a number >= 0, got ${smoothness}`);
+  const axisStarts = value('--axis-starts');
+  if (axisStarts !== undefined && !(Number.isInteger(Number(axisStarts)) && Number(axisStarts) >= 1)) throw new RangeError(`--axis-starts must be an integer >= 1, got ${axisStarts}`);
   return {
     kinds, halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], mapsPerFamily: maps, log,
     ...(png ? { pngDir: png } : {}), ...(only ? { only: only.split(',') } : {}),
-    ...(smoothness !== undefined ? { extra: { smoothness: Number(smoothness) } } : {}),
+    extra: {
+      ...(smoothness !== undefined ? { smoothness: Number(smoothness) } : {}),
+      ...(axisStarts !== undefined ? { axisStarts: Number(axisStarts) } : {}),
+    },
   };
 }

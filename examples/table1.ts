@@ -17,7 +17,7 @@
  * where no stroke holds them, net and prior may grow together).
  */
 import { initBackend, scribbleScene, type ScribbleSceneOptions } from '../src/index.js';
-import { iou, runScribbles, type NetKind } from './scribble_setting.js';
+import { iou, runScribbles, table1SceneOptions, type NetKind } from './scribble_setting.js';
 
 const flag = (name: string, fallback: string) => {
   const i = process.argv.indexOf(name);
@@ -31,13 +31,6 @@ const size = Number(flag('--size', '40'));
 const half = flag('--half', 'both');
 const json = process.argv.includes('--json');
 
-/** Scene k's options: every combination of occluder, distractors and stroked sides turns up in both halves. */
-function sceneOptions(k: number): ScribbleSceneOptions {
-  const occluders = ['bar', 'disc', 'none'] as const;
-  const sides = [4, 2, 3, 1, 4, 2, 4] as const;
-  return { height: size, width: size, seed: k, occluder: occluders[Math.floor(k / 2) % 3]!, distractors: Math.floor(k / 3) % 4, backgroundSides: sides[k % 7]! };
-}
-
 interface Cell { net: number; prior: number }
 const modes = ['sequential', 'joint'] as const;
 const nets: NetKind[] = ['cnn', 'fcn'];
@@ -49,7 +42,7 @@ const results: Array<{ scene: number; options: ScribbleSceneOptions; runs: Recor
 for (let k = first; k < first + sceneCount; k++) {
   const inHalf = k % 2 === 0 ? 'tuning' : 'heldout';
   if (half !== 'both' && half !== inHalf) continue;
-  const options = sceneOptions(k);
+  const options = table1SceneOptions(k, size);
   const scene = scribbleScene(options);
   const runs: Record<string, Cell[]> = {};
   for (const net of nets) {
