@@ -51,8 +51,11 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
     return c ? search(c, { kind: 'none' }) : null;
   }
   if (start.kind === 'rotation') {
-    const c = rotationCentre(map, start.folds);
-    return c ? search(c, { kind: 'rotation', folds: start.folds }) : null;
+    // About the centre of best k-fold overlap and about the most visible point: a clutter blob or a cut
+    // arm beside the object moves the overlap's centre, not the shape's best radial fit.
+    const symmetry: Symmetry = { kind: 'rotation', folds: start.folds };
+    const shapes = [rotationCentre(map, start.folds), starCentre(map)].flatMap((c) => (c ? [search(c, symmetry)] : []));
+    return shapes.reduce<RadialShape | null>((best, s) => (!best || s.score > best.score ? s : best), null);
   }
   // Mirror: the map's `axes` best candidate axes, each with its own centre search; the highest objective wins.
   let best: RadialShape | null = null;
