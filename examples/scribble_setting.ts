@@ -42,7 +42,7 @@ export async function runScribbles(
     beta: 1, alpha: 1, warmupSteps: warmup, store, seed,
     // One prior step a visit on 512 pixels at 5e-3: the net trains every step, so the prior is visited every step too.
     // On the tuning scenes of table1.js (0-12, seed 0) it matched 5 steps on every pixel at 1e-3 (CNN 0.739 vs 0.740,
-    // FCN 0.822 vs 0.818) at a quarter of the cost (FCN joint step 35 vs 160 ms, CNN 110 vs 245 ms).
+    // FCN 0.822 vs 0.818) at a fraction of the cost (FCN joint step 31 vs 160 ms, CNN 111 vs 245 ms).
     priorLearningRate: 5e-3, priorStepsPerVisit: 1, priorPoints: 512,
     optimizer: tf.train.adam(0.02), learningRateAfterWarmup: 0.002, netRegularizer: gradientPenalties(),
   });

@@ -2,8 +2,9 @@
  * The polar priors' closed-form start on one map: the best radial shape (see
  * analysis/radial_shape.ts) over a search of centres (and, for mirror, axes), which
  * the prior's net is then fitted to by a short regression (PolarPrior.startFromShape).
- * The search starts where polar_start.ts reads the object (most visible point, best
- * k-fold overlap, ranked mirror axes) and moves the centre over a grid about it,
+ * The search starts where polar_start.ts reads the object (most visible point; best
+ * k-fold overlap and most visible point; ranked mirror axes) and moves the centre over a
+ * grid about each,
  * keeping the shape with the highest objective: where a shape is star-shaped from
  * matters as much as its radius. A mirror shape is searched about each of the map's
  * best candidate axes (one closed-form search each, where a gradient fit per axis
@@ -51,8 +52,8 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
     return c ? search(c, { kind: 'none' }) : null;
   }
   if (start.kind === 'rotation') {
-    // About the centre of best k-fold overlap and about the most visible point: a clutter blob or a cut
-    // arm beside the object moves the overlap's centre, not the shape's best radial fit.
+    // About the centre of best k-fold overlap and about the most visible point (as star): a clutter disc
+    // touching one arm pulls the overlap's centre off the object's; the closed-form objective decides.
     const symmetry: Symmetry = { kind: 'rotation', folds: start.folds };
     const shapes = [rotationCentre(map, start.folds), starCentre(map)].flatMap((c) => (c ? [search(c, symmetry)] : []));
     return shapes.reduce<RadialShape | null>((best, s) => (!best || s.score > best.score ? s : best), null);
