@@ -2,11 +2,11 @@
  * The polar priors' closed-form start on one map: the best radial shape (see
  * analysis/radial_shape.ts) over a search of centres (and, for mirror, axes), which
  * the prior's net is then fitted to by a short regression (PolarPrior.startFromShape).
- * The search starts where polar_start.ts reads the object (most visible point; best
- * k-fold overlap and most visible point; ranked mirror axes) and moves the centre over a
- * grid about each,
- * keeping the shape with the highest objective: where a shape is star-shaped from
- * matters as much as its radius. A mirror shape is searched about each of the map's
+ * The search starts where polar_start.ts reads the object (star: the most visible
+ * point; rotation: the centre of best k-fold overlap and the most visible point;
+ * mirror: the ranked axes) and moves the centre over a grid about each start, keeping
+ * the shape with the highest objective: where a shape is star-shaped from matters as
+ * much as its radius. A mirror shape is searched about each of the map's
  * best candidate axes (one closed-form search each, where a gradient fit per axis
  * would cost a fit each).
  */
