@@ -43,24 +43,29 @@ describe('path-connected priors in joint training', () => {
     const theirs = tf.variable(tf.tensor1d(start));
     const adamax = new PerSampleAdam(0.01, 'adamax');
     const reference = tf.train.adamax(0.01, 0.9, 0.999, 1e-8);
-    let moments = { firstMoment: { w: { shape: [3], values: new Float32Array(3) } }, secondMoment: { w: { shape: [3], values: new Float32Array(3) } } };
+    const zeros = () => ({ firstMoment: { w: { shape: [3], values: new Float32Array(3) } }, secondMoment: { w: { shape: [3], values: new Float32Array(3) } } });
+    // One visit: the moments stay tensors across its steps (begin / step / end), as PerSamplePriors.update takes them.
+    const live = adamax.begin(zeros());
     grads.forEach((g, k) => {
       const grad = tf.tensor1d(g);
-      moments = adamax.apply({ w: ours }, { w: grad }, moments, k + 1) as typeof moments;
+      adamax.step({ w: ours }, { w: grad }, live, k + 1);
       reference.applyGradients([{ name: theirs.name, tensor: grad }]);
       grad.dispose();
     });
+    adamax.end(live);
     const a = ours.dataSync();
     const b = theirs.dataSync();
     for (let i = 0; i < 3; i++) expect(a[i]!).toBeCloseTo(b[i]!, 5);
     // And not Adam's: the same gradients under Adam end elsewhere.
     const adam = tf.variable(tf.tensor1d(start));
-    let m2 = { firstMoment: { w: { shape: [3], values: new Float32Array(3) } }, secondMoment: { w: { shape: [3], values: new Float32Array(3) } } };
+    const plain = new PerSampleAdam(0.01);
+    const live2 = plain.begin(zeros());
     grads.forEach((g, k) => {
       const grad = tf.tensor1d(g);
-      m2 = new PerSampleAdam(0.01).apply({ w: adam }, { w: grad }, m2, k + 1) as typeof m2;
+      plain.step({ w: adam }, { w: grad }, live2, k + 1);
       grad.dispose();
     });
+    plain.end(live2);
     expect(Math.max(...Array.from(adam.dataSync(), (v, i) => Math.abs(v - a[i]!)))).toBeGreaterThan(1e-4);
     tf.dispose([ours, theirs, adam]);
     reference.dispose();

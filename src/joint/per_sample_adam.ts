@@ -28,21 +28,6 @@ export class PerSampleAdam {
   constructor(readonly learningRate: number, readonly variant: 'adam' | 'adamax' = 'adam', readonly beta1 = 0.9, readonly beta2 = 0.999, readonly epsilon = 1e-8) {}
 
   /**
-   * Applies one step to `variables` (keyed like `grads`) with the moments in `state`
-   * at step number `step` (1-based: the step being taken), and returns the new moments.
-   */
-  apply(variables: Record<string, tf.Variable>, grads: Record<string, tf.Tensor>, state: AdamMoments, step: number): AdamMoments {
-    const live = this.begin(state);
-    try {
-      this.step(variables, grads, live, step);
-    } catch (error) {
-      this.release(live);
-      throw error;
-    }
-    return this.end(live);
-  }
-
-  /**
    * A visit's moments as tensors: a visit takes several steps, and reading the moments
    * in and out at every step took four transfers per variable per step (a pc prior has
    * ~50 variables); now once per visit. Pair with end (or release on failure).
