@@ -10,6 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { integerIn } from '../src/cli/parse_flags.js';
 import sharp from 'sharp';
 import { initBackend } from '../src/backend/backend.js';
 import { fitBatch } from '../src/batch/fit_batch.js';
@@ -62,7 +64,13 @@ export async function benchBatchSpeed(maps = 24, size = 128, workers = 2): Promi
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [maps, size, workers] = process.argv.slice(2).map(Number);
-  const r = await benchBatchSpeed(maps || undefined, size || undefined, workers || undefined);
+  const [maps, size, workers] = new Command('batch_speed')
+    .description('a convex fit of generated maps one after another against fitBatch on worker threads')
+    .argument('[maps]', 'how many maps', integerIn(1, 10_000))
+    .argument('[size]', 'side of the square maps', integerIn(16, 4096))
+    .argument('[workers]', 'worker threads', integerIn(1, 256))
+    .parse()
+    .processedArgs as Array<number | undefined>;
+  const r = await benchBatchSpeed(maps, size, workers);
   console.log(JSON.stringify(r, null, 2));
 }

@@ -31,7 +31,8 @@
  * 10. `--pc`: only the path-connected prior's benchmark (bench/pc_bench.ts): C, U, S, banana,
  *     spiral, hand and animal maps, against thresholding and, with `--reference`, the
  *     authors' paper recipe on the same maps; `--half`, `--maps`, `--reference-results DIR`.
- * Prints a table, or one JSON object with --json.
+ * Prints a table, or one JSON object with --json. `npm run bench -- --help` lists the flags
+ * (bench/bench_flags.ts).
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ import { benchConvexSpeed, summariseConvexSpeed } from './convex_speed.js';
 import { pcBenchOptions, printPcSummary, runPcBench } from './pc_bench.js';
 import { polarBenchOptions, printPolarSummary, runPolarBench } from './polar_bench.js';
 import { benchStoreScale, type StoreScaleResult } from './store_scale.js';
+import { parseBenchFlags } from './bench_flags.js';
 import { loadTomatoScene } from '../examples/tomato_scene.js';
 import { buildUNet, jointSample, scene as unetScene } from '../examples/unet_finetune.js';
 import {
@@ -52,13 +54,11 @@ import {
   type ImplicitPriorTrainer, type JointSample, type PriorConfigInput, type PriorKey, type PriorState, type PriorStore, type ProbabilityMap, type SyntheticCase,
 } from '../src/index.js';
 
-const args = new Set(process.argv.slice(2));
-const json = args.has('--json');
-const withReference = args.has('--reference');
-const only = ['--joint-only', '--batch-only', '--store-only'].filter((a) => args.has(a));
-const runs = (section: 'fits' | 'joint' | 'batch' | 'store') => only.length === 0 || only.includes(`--${section}-only`);
-const storeEntriesFlag = process.argv.indexOf('--store-entries');
-const storeEntries = storeEntriesFlag > 0 ? Number(process.argv[storeEntriesFlag + 1]) : 100_000;
+const flags = parseBenchFlags(process.argv.slice(2));
+const { json, storeEntries } = flags;
+const withReference = flags.reference;
+const only = (['joint', 'batch', 'store'] as const).filter((section) => flags[`${section}Only`]);
+const runs = (section: 'fits' | 'joint' | 'batch' | 'store') => only.length === 0 || (only as string[]).includes(section);
 const root = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -120,16 +120,16 @@ async function timeFit(name: string, map: ProbabilityMap, truth: Uint8Array | nu
 
 const backend = await initBackend();
 log(`backend: ${backend.description}`);
-if (args.has('--polar')) {
+if (flags.polar) {
   // The polar kinds' benchmark alone (bench/polar_bench.ts).
-  const polar = await runPolarBench(polarBenchOptions(process.argv.slice(2), log));
+  const polar = await runPolarBench(polarBenchOptions(flags, log));
   if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, ...polar }, null, 2)}\n`);
   else printPolarSummary(polar.summary);
   process.exit(0);
 }
-if (args.has('--pc')) {
+if (flags.pc) {
   // The path-connected prior's benchmark alone (bench/pc_bench.ts).
-  const pc = await runPcBench(pcBenchOptions(process.argv.slice(2), root, tmpdir(), log));
+  const pc = await runPcBench(pcBenchOptions(flags, root, tmpdir(), log));
   if (json) process.stdout.write(`${JSON.stringify({ backend: backend.choice, ...pc }, null, 2)}\n`);
   else printPcSummary(pc.summary);
   process.exit(0);
@@ -141,15 +141,13 @@ function authorsDir(dir: string | undefined): string {
   return found;
 }
 
-if (args.has('--speed')) {
-  const flag = (name: string) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
-  const half = flag('--half');
+if (flags.speed) {
   const rows = await benchConvexSpeed({
-    sizes: (flag('--sizes') ?? '128,256,512,1024').split(',').map(Number),
-    perSize: Number(flag('--per-size') ?? 4),
-    ...(half === 'tuning' || half === 'heldout' ? { half } : {}),
+    sizes: flags.sizes,
+    perSize: flags.perSize,
+    ...(flags.half !== 'both' ? { half: flags.half } : {}),
     reference: withReference,
-    ...(args.has('--authors') ? { authorsDir: authorsDir(flag('--reference-dir')) } : {}),
+    ...(flags.authors ? { authorsDir: authorsDir(flags.referenceDir) } : {}),
     bin: path.join(root, 'dist/src/cli/main.js'),
     log,
   });

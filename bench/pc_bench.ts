@@ -21,6 +21,7 @@ import { readUnaries, writeMask } from '../src/io/images.js';
 import { iou } from '../src/metrics.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
 import { thresholdMap } from '../src/probability_map.js';
+import type { BenchFlags } from './bench_flags.js';
 import { pcMaps, type PcMap } from './pc_maps.js';
 import type { BenchHalf } from './polar_maps.js';
 
@@ -54,6 +55,7 @@ export interface PcBenchOptions {
 
 export async function runPcBench(o: PcBenchOptions): Promise<{ maps: PcMapResult[]; summary: PcSummary[] }> {
   const maps = pcMaps(o.maps).filter((m) => o.halves.includes(m.half) && (!o.only || o.only.some((n) => m.name.includes(n))));
+  if (maps.length === 0) throw new RangeError(`no benchmark map matches --only ${o.only?.join(',')} in the ${o.halves.join(' and ')} half (names look like pc-3-u-256px)`);
   const results: PcMapResult[] = [];
   for (const map of maps) {
     const r = await benchOne(map, o);
@@ -153,28 +155,18 @@ export function printPcSummary(summary: PcSummary[]): void {
   }
 }
 
-/** The `--pc` flags of `npm run bench`. */
-export function pcBenchOptions(argv: string[], root: string, tmp: string, log: (line: string) => void): PcBenchOptions {
-  const value = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const half = value('--half') ?? 'both';
-  if (!['tuning', 'heldout', 'both'].includes(half)) throw new RangeError(`--half must be tuning, heldout or both, got ${half}`);
-  const maps = Number(value('--maps') ?? 14);
-  if (!Number.isInteger(maps) || maps < 2) throw new RangeError(`--maps must be an integer >= 2, got ${value('--maps')}`);
-  const png = value('--png');
-  const only = value('--only');
+/** The `--pc` flags of `npm run bench` (parsed by bench_flags.ts), checked. */
+export function pcBenchOptions(flags: BenchFlags, root: string, tmp: string, log: (line: string) => void): PcBenchOptions {
   let referenceDir: string | undefined;
-  if (argv.includes('--reference')) {
-    referenceDir = path.resolve(value('--reference-dir') ?? path.join(root, '..', 'shared', 'reference'));
+  if (flags.reference) {
+    referenceDir = path.resolve(flags.referenceDir ?? path.join(root, '..', 'shared', 'reference'));
     if (!existsSync(path.join(referenceDir, 'fit_reference.py'))) throw new RangeError(`--reference: no fit_reference.py in ${referenceDir} (give its folder with --reference-dir)`);
   }
   return {
-    halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], maps, log,
-    ...(png ? { pngDir: png } : {}), ...(only ? { only: only.split(',') } : {}),
-    ...(referenceDir ? { referenceDir, referenceResults: path.resolve(value('--reference-results') ?? path.join(tmp, 'shapeprior-pc-reference')) } : {}),
+    halves: flags.half === 'both' ? ['tuning', 'heldout'] : [flags.half], maps: flags.maps ?? 14, log,
+    ...(flags.png ? { pngDir: flags.png } : {}), ...(flags.only ? { only: flags.only } : {}),
+    ...(referenceDir ? { referenceDir, referenceResults: path.resolve(flags.referenceResults ?? path.join(tmp, 'shapeprior-pc-reference')) } : {}),
     // --reference-results alone: the masks a slow reference run kept (perhaps in another process) are compared, no new one is fitted.
-    ...(!referenceDir && value('--reference-results') ? { referenceResults: path.resolve(value('--reference-results')!) } : {}),
+    ...(!referenceDir && flags.referenceResults ? { referenceResults: path.resolve(flags.referenceResults) } : {}),
   };
 }

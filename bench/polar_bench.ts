@@ -18,6 +18,7 @@ import { writeMask } from '../src/io/images.js';
 import { iou } from '../src/metrics.js';
 import { evaluateMask } from '../src/priors/evaluate.js';
 import { thresholdMap } from '../src/probability_map.js';
+import type { BenchFlags } from './bench_flags.js';
 import { geometricBaseline, maskPerimeter, type BaselineKind } from './geometric_baseline.js';
 import { polarMaps, type BenchHalf, type PolarFamily, type PolarMap } from './polar_maps.js';
 
@@ -66,6 +67,7 @@ export interface PolarBenchOptions {
 export async function runPolarBench(o: PolarBenchOptions): Promise<{ maps: PolarMapResult[]; summary: PolarSummary[] }> {
   const families = [...new Set(o.kinds.map((k) => FAMILY_OF[k]))];
   const maps = polarMaps(families, o.mapsPerFamily).filter((m) => o.halves.includes(m.half) && (!o.only || o.only.some((n) => m.name.includes(n))));
+  if (maps.length === 0) throw new RangeError(`no benchmark map matches --only ${o.only?.join(',')} in the ${o.halves.join(' and ')} half (names look like star-15-leaf-256px)`);
   const results: PolarMapResult[] = [];
   for (const kind of o.kinds) {
     for (const map of maps.filter((m) => m.family === FAMILY_OF[kind])) {
@@ -132,30 +134,16 @@ export function printPolarSummary(summary: PolarSummary[]): void {
   }
 }
 
-/** The `--polar` flags of `npm run bench`. */
-export function polarBenchOptions(argv: string[], log: (line: string) => void): PolarBenchOptions {
-  const value = (flag: string) => {
-    const i = argv.indexOf(flag);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const half = value('--half') ?? 'both';
-  if (!['tuning', 'heldout', 'both'].includes(half)) throw new RangeError(`--half must be tuning, heldout or both, got ${half}`);
-  const kinds = (value('--kinds') ?? 'star,radial,mirror,rotation').split(',') as BaselineKind[];
+/** The `--polar` flags of `npm run bench` (parsed by bench_flags.ts), checked. */
+export function polarBenchOptions(flags: BenchFlags, log: (line: string) => void): PolarBenchOptions {
+  const kinds = (flags.kinds ?? ['star', 'radial', 'mirror', 'rotation']) as BaselineKind[];
   for (const k of kinds) if (!(k in FAMILY_OF)) throw new RangeError(`--kinds: unknown polar kind ${k} (star, radial, mirror, rotation)`);
-  const maps = Number(value('--maps') ?? 16);
-  if (!Number.isInteger(maps) || maps < 2) throw new RangeError(`--maps must be an integer >= 2, got ${value('--maps')}`);
-  const png = value('--png');
-  const only = value('--only');
-  const smoothness = value('--smoothness');
-  if (smoothness !== undefined && !(Number(smoothness) >= 0)) throw new RangeError(`--smoothness must be a number >= 0, got ${smoothness}`);
-  const axisStarts = value('--axis-starts');
-  if (axisStarts !== undefined && !(Number.isInteger(Number(axisStarts)) && Number(axisStarts) >= 1)) throw new RangeError(`--axis-starts must be an integer >= 1, got ${axisStarts}`);
   return {
-    kinds, halves: half === 'both' ? ['tuning', 'heldout'] : [half as BenchHalf], mapsPerFamily: maps, log,
-    ...(png ? { pngDir: png } : {}), ...(only ? { only: only.split(',') } : {}),
+    kinds, halves: flags.half === 'both' ? ['tuning', 'heldout'] : [flags.half], mapsPerFamily: flags.maps ?? 16, log,
+    ...(flags.png ? { pngDir: flags.png } : {}), ...(flags.only ? { only: flags.only } : {}),
     extra: {
-      ...(smoothness !== undefined ? { smoothness: Number(smoothness) } : {}),
-      ...(axisStarts !== undefined ? { axisStarts: Number(axisStarts) } : {}),
+      ...(flags.smoothness !== undefined ? { smoothness: flags.smoothness } : {}),
+      ...(flags.axisStarts !== undefined ? { axisStarts: flags.axisStarts } : {}),
     },
   };
 }

@@ -14,6 +14,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Command, Option } from 'commander';
+import { integerIn } from '../src/cli/parse_flags.js';
 import { createPrior, DiskPriorStore, initBackend, initialState, type PriorState, type StoreCompression } from '../src/index.js';
 
 export interface StoreScaleOptions {
@@ -195,19 +197,20 @@ function formatResult(r: StoreScaleResult): string {
 }
 
 async function main(argv: string[]): Promise<void> {
-  const flag = (name: string) => {
-    const at = argv.indexOf(name);
-    return at >= 0 ? argv[at + 1] : undefined;
-  };
-  const positional = argv.filter((a, i) => !a.startsWith('--') && !argv[i - 1]?.startsWith('--'));
-  const entries = Number(positional[0] ?? 100_000);
-  const which = flag('--compression') ?? 'both';
-  const compressions: StoreCompression[] = which === 'both' ? ['none', 'float16'] : [which as StoreCompression];
-  const json = argv.includes('--json');
+  const command = new Command('store_scale')
+    .description('a DiskPriorStore filled with ENTRIES convex priors: fill time, size, save and load latency')
+    .argument('[entries]', 'how many priors', integerIn(1, 100_000_000), 100_000)
+    .addOption(new Option('--compression <kind>', 'the store\'s weight compression').choices(['none', 'float16', 'both']).default('both'))
+    .option('--dir <dir>', 'parent folder of the temporary store (default: the system temp folder)')
+    .option('--json', 'print JSON instead of text', false)
+    .parse(argv, { from: 'user' });
+  const [entries] = command.processedArgs as [number];
+  const { compression: which, dir, json } = command.opts<{ compression: StoreCompression | 'both'; dir?: string; json: boolean }>();
+  const compressions: StoreCompression[] = which === 'both' ? ['none', 'float16'] : [which];
   const results: StoreScaleResult[] = [];
   for (const compression of compressions) {
     if (!json) process.stderr.write(`store scale: ${entries} entries, compression ${compression} ...\n`);
-    const result = await benchStoreScale({ entries, compression, parentDir: flag('--dir'), log: json ? undefined : (line) => process.stderr.write(`${line}\n`) });
+    const result = await benchStoreScale({ entries, compression, parentDir: dir, log: json ? undefined : (line) => process.stderr.write(`${line}\n`) });
     results.push(result);
     if (!json) console.log(formatResult(result));
   }

@@ -16,20 +16,26 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
 import { chromium, type Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { build, preview } from 'vite';
 import { repoRoot } from '../examples/photo_example.js';
 import { rednessUnaries } from '../examples/tomato_scene.js';
+import { integerIn } from '../src/cli/parse_flags.js';
 import { iou } from '../src/metrics.js';
 import { chromiumArgs, SYSTEM_CHROMIUM } from '../web/headless_chromium.js';
 
 const root = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
-const args = process.argv.slice(2);
-const json = args.includes('--json');
-const stepsAt = args.indexOf('--steps');
-const maxSteps = stepsAt >= 0 ? Number(args[stepsAt + 1]) : 1000;
-const backends = ['webgl', 'wasm', ...(args.includes('--cpu') ? ['cpu'] : [])];
+const flags = new Command('web_bench')
+  .description("the convex fit's time in the browser page (webgl, wasm) against the CLI's")
+  .option('--json', 'print JSON instead of a table', false)
+  .option('--cpu', "also tfjs's pure-JS cpu backend", false)
+  .option('--steps <n>', 'the fit\'s step limit', integerIn(1, 1_000_000), 1000)
+  .parse()
+  .opts<{ json: boolean; cpu: boolean; steps: number }>();
+const { json, steps: maxSteps } = flags;
+const backends = ['webgl', 'wasm', ...(flags.cpu ? ['cpu'] : [])];
 const work = mkdtempSync(path.join(tmpdir(), 'shapeprior-web-bench-'));
 const SIZE = 256;
 

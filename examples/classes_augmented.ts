@@ -13,6 +13,8 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import { integerIn } from '../src/cli/parse_flags.js';
 import { augmentSample, initBackend, iou, MemoryPriorStore, randomAugmentation, twoClassScene, withImplicitPrior, type JointSample } from '../src/index.js';
 import { repoRoot } from './photo_example.js';
 
@@ -23,9 +25,10 @@ const out = path.join(repoRoot(path.dirname(fileURLToPath(import.meta.url))), 'e
 
 // Background (channel 0), an ellipse (1, convex) and a five-armed star (2), each crossed by an occluder left unlabelled (weight 0).
 const LABEL_NOISE = 0.1;
-const seedsFlag = process.argv.indexOf('--seeds');
-const SEEDS = seedsFlag > 0 ? Number(process.argv[seedsFlag + 1]) : 3;
-if (!Number.isInteger(SEEDS) || SEEDS < 1) throw new RangeError(`--seeds must be a positive integer, got ${process.argv[seedsFlag + 1]}`);
+const SEEDS = new Command('classes_augmented')
+  .option('--seeds <n>', 'training runs per setting', integerIn(1, 100), 3)
+  .parse()
+  .opts<{ seeds: number }>().seeds;
 const train = Array.from({ length: 8 }, (_, i) => twoClassScene({ seed: i, height: SIZE, width: SIZE, labelNoise: LABEL_NOISE }));
 const heldOut = Array.from({ length: 8 }, (_, i) => twoClassScene({ seed: 100 + i, height: SIZE, width: SIZE }));
 const samples: JointSample[] = train.map((s, i) => ({

@@ -20,12 +20,18 @@
  * one step on 512 pixels) joint took 35.2 s (FCN, net 0.893) and 64.1 s (CNN, 0.831).
  * examples/table1.ts is the larger version.
  */
+import { Command } from 'commander';
+import { integerIn } from '../src/cli/parse_flags.js';
 import { initBackend, scribbleScene } from '../src/index.js';
 import { iou, runScribbles, type NetKind } from './scribble_setting.js';
 
 const backend = await initBackend();
-const images = Number(process.argv[2] ?? 3);
-const steps = Number(process.argv[3] ?? 400);
+const [images, steps] = new Command('scribble_benchmark')
+  .description("a small Table 1: FCN and CNN, sequential and joint, 3 seeds")
+  .argument('[images]', 'how many generated scenes', integerIn(1, 1000), 3)
+  .argument('[steps]', 'training steps (the first third with alpha = 0)', integerIn(3, 1e6), 400)
+  .parse()
+  .processedArgs as [number, number];
 const SIZE = 40;
 console.log(`backend: ${backend.description}; ${images} images of ${SIZE}x${SIZE}, ${steps} steps (alpha = 0 and Adam 0.02 for the first ${Math.round(steps / 3)}, then 0.002), 3 seeds`);
 const rows: string[] = [];

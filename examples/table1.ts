@@ -16,20 +16,24 @@
  * (0-3) and how much of the background ring is stroked (every side, or 1-3 quarters:
  * where no stroke holds them, net and prior may grow together).
  */
+import { Command, Option } from 'commander';
+import { integerIn } from '../src/cli/parse_flags.js';
 import { initBackend, scribbleScene, type ScribbleSceneOptions } from '../src/index.js';
 import { iou, runScribbles, table1SceneOptions, type NetKind } from './scribble_setting.js';
 
-const flag = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1]! : fallback;
-};
-const sceneCount = Number(flag('--scenes', '14'));
-const first = Number(flag('--first', '0'));
-const seeds = Number(flag('--seeds', '3'));
-const steps = Number(flag('--steps', '300'));
-const size = Number(flag('--size', '40'));
-const half = flag('--half', 'both');
-const json = process.argv.includes('--json');
+const flags = new Command('table1')
+  .description("the paper's Table 1 on generated scribbled scenes: CNN and FCN, sequential and joint")
+  .option('--scenes <n>', 'how many scenes', integerIn(1, 1000), 14)
+  .option('--first <k>', 'the first scene (14: the fresh scenes 14-27)', integerIn(0, 1e6), 0)
+  .option('--seeds <n>', 'seeds per scene, net and mode', integerIn(1, 100), 3)
+  .option('--steps <n>', 'training steps (the first third with alpha = 0)', integerIn(3, 1e6), 300)
+  .option('--size <px>', 'side of the square scenes', integerIn(16, 1024), 40)
+  .addOption(new Option('--half <half>', 'which half of the scenes').choices(['tuning', 'heldout', 'both']).default('both'))
+  .option('--json', 'print one JSON object instead of the tables')
+  .parse()
+  .opts<{ scenes: number; first: number; seeds: number; steps: number; size: number; half: string; json?: boolean }>();
+const { scenes: sceneCount, first, seeds, steps, size, half } = flags;
+const json = flags.json === true;
 
 interface Cell { net: number; prior: number }
 const modes = ['sequential', 'joint'] as const;

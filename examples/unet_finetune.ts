@@ -30,7 +30,9 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
 import seedrandom from 'seedrandom';
+import { integerIn, numberIn } from '../src/cli/parse_flags.js';
 import {
   connectedComponents, DiskPriorStore, evaluateMask, gridCoordinates, initBackend, iou, withImplicitPrior, writeOverlay, writeWeights,
   type JointSample, type PriorConfigInput, type RgbImage,
@@ -312,15 +314,13 @@ async function fineTune(beta: number, modelUrl: string, scenes: Scene[], samples
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const flag = (name: string) => {
-    const at = process.argv.indexOf(name);
-    return at > 0 ? process.argv[at + 1] : undefined;
-  };
-  const seeds = Number(flag('--seeds') ?? 3);
-  if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a positive integer, got ${flag('--seeds')}`);
-  const beta = Number(flag('--beta') ?? JOINT_BETA);
-  if (!(beta > 0) || !Number.isFinite(beta)) throw new Error(`--beta must be a positive number, got ${flag('--beta')}`);
-  const validation = process.argv.includes('--validation');
+  const { seeds, beta, validation } = new Command('unet_finetune')
+    .description('fine-tunes a pretrained UNet from point labels with per-image pc priors: beta = 0 against joint')
+    .option('--seeds <n>', 'runs of each setting', integerIn(1, 100), 3)
+    .option('--beta <x>', "the priors' weight in the joint run", numberIn(0, 1e6, { exclusiveMin: true }), JOINT_BETA)
+    .option('--validation', 'measure on the validation images (used to choose the settings) instead of the held-out ones', false)
+    .parse()
+    .opts<{ seeds: number; beta: number; validation: boolean }>();
   const root = repoRoot(path.dirname(fileURLToPath(import.meta.url)));
   const outDir = path.join(root, 'examples/output');
   const logRoot = path.join(outDir, 'unet_logs');
