@@ -13,7 +13,7 @@
 import { frameToPixel } from '../coordinates.js';
 import type { ProbabilityMap } from '../probability_map.js';
 import { JUMP_COST_PER_SMOOTHNESS, radialGainMap, radialShape, type RadialShape, type Symmetry } from '../analysis/radial_shape.js';
-import { mirrorAxes, rotationCentre, starCentre } from './polar_start.js';
+import { mirrorAxes, objectGrid, rotationCentre, starCentre } from './polar_start.js';
 
 export type PolarStartKind = { kind: 'star' } | { kind: 'mirror'; axes: number } | { kind: 'rotation'; folds: number };
 
@@ -55,7 +55,8 @@ export function polarShapeStart(map: ProbabilityMap, start: PolarStartKind, smoo
     // About the centre of best k-fold overlap and about the most visible point (as star): a clutter disc
     // touching one arm pulls the overlap's centre off the object's; the closed-form objective decides.
     const symmetry: Symmetry = { kind: 'rotation', folds: start.folds };
-    const shapes = [rotationCentre(map, start.folds), starCentre(map)].flatMap((c) => (c ? [search(c, symmetry)] : []));
+    const grid = objectGrid(map);
+    const shapes = [rotationCentre(map, start.folds, grid), starCentre(map, grid)].flatMap((c) => (c ? [search(c, symmetry)] : []));
     return shapes.reduce<RadialShape | null>((best, s) => (!best || s.score > best.score ? s : best), null);
   }
   // Mirror: the map's `axes` best candidate axes, each with its own centre search; the highest objective wins.

@@ -127,10 +127,9 @@ function visibility(g: ObjectGrid, x: number, y: number): number {
  * Star / radial priors: among the centroid and the 24 deepest object cells (at least
  * half the greatest depth), the point from which most of the object is visible
  * (star-shaped about it); ties go to the deeper point. Frame coordinates; null when
- * the map has no foreground.
+ * the map has no foreground. `g`: the map's objectGrid, when the caller has it already.
  */
-export function starCentre(map: ProbabilityMap): [number, number] | null {
-  const g = objectGrid(map);
+export function starCentre(map: ProbabilityMap, g: ObjectGrid = objectGrid(map)): [number, number] | null {
   const c = centroid(g);
   if (!c) return null;
   const depth = depths(g);
@@ -168,10 +167,10 @@ function selfOverlap(g: ObjectGrid, T: (x: number, y: number) => [number, number
  * Rotation priors with k folds: the centre about which the object overlaps its k - 1
  * rotations by 2 pi j / k the most, searched on a grid about the centroid and the
  * deepest point (a quarter of the object's radius each way), then refined. The phase
- * needs no start: the prior's features cos / sin(m k theta) hold every phase.
+ * needs no start: the prior's features cos / sin(m k theta) hold every phase. `g`: as for
+ * starCentre.
  */
-export function rotationCentre(map: ProbabilityMap, folds: number): [number, number] | null {
-  const g = objectGrid(map);
+export function rotationCentre(map: ProbabilityMap, folds: number, g: ObjectGrid = objectGrid(map)): [number, number] | null {
   const c = centroid(g);
   if (!c) return null;
   const score = (x: number, y: number) => {
