@@ -7,12 +7,14 @@
  *
  *   node dist/examples/scribble_benchmark.js [images] [steps]
  *
- * Measured (`2 300`, 2 images of 40x40, 3 seeds each, wasm, one core):
+ * Measured (`2 300`, 2 images of 40x40, 3 seeds each, wasm, one core; the width-64
+ * convex prior, SCRIBBLE_CONVEX):
  *   | net | training   | IoU net | IoU convex prior | s per run |
- *   | FCN | sequential | 0.692   | 0.980            | 3.7       |
- *   | FCN | joint      | 0.894   | 0.988            | 8.4       |
- *   | CNN | sequential | 0.575   | 0.868            | 27.5      |
- *   | CNN | joint      | 0.838   | 0.850            | 31.8      |
+ *   | FCN | sequential | 0.692   | 0.979            | 2.8       |
+ *   | FCN | joint      | 0.898   | 0.987            | 4.4       |
+ *   | CNN | sequential | 0.575   | 0.868            | 23.0      |
+ *   | CNN | joint      | 0.840   | 0.847            | 24.7      |
+ * (With the paper's width 130: FCN 0.894 in 8.4 s, CNN 0.838 in 31.8 s jointly.)
  * As in the paper's Table 1, joint training beats sequential for both nets (with the
  * paper's MSE agreement, unsmoothed labels and the moment-ellipse start the nets gained
  * only 0.703 -> 0.721 and 0.545 -> 0.604); the CNN's joint prior is a little below its
@@ -23,7 +25,7 @@
 import { Command } from 'commander';
 import { integerIn } from '../src/cli/parse_flags.js';
 import { initBackend, scribbleScene } from '../src/index.js';
-import { iou, runScribbles, type NetKind } from './scribble_setting.js';
+import { iou, runScribbles, SCRIBBLE_CONVEX, type NetKind } from './scribble_setting.js';
 
 const backend = await initBackend();
 const [images, steps] = new Command('scribble_benchmark')
@@ -43,7 +45,7 @@ for (const net of ['fcn', 'cnn'] as NetKind[]) {
     for (let img = 0; img < images; img++) {
       const scene = scribbleScene({ height: SIZE, width: SIZE, seed: img });
       for (const seed of [0, 1, 2]) {
-        const run = await runScribbles(mode, net, 'convex', scene, { steps, warmup: Math.round(steps / 3), seed });
+        const run = await runScribbles(mode, net, SCRIBBLE_CONVEX, scene, { steps, warmup: Math.round(steps / 3), seed });
         netIou.push(iou(run.netMask, scene.truth));
         priorIou.push(iou(run.priorMask, scene.truth));
         seconds += run.seconds;

@@ -19,7 +19,7 @@
 import { Command, Option } from 'commander';
 import { integerIn } from '../src/cli/parse_flags.js';
 import { initBackend, scribbleScene, type ScribbleSceneOptions } from '../src/index.js';
-import { iou, runScribbles, table1SceneOptions, type NetKind } from './scribble_setting.js';
+import { iou, runScribbles, SCRIBBLE_CONVEX, table1SceneOptions, type NetKind } from './scribble_setting.js';
 
 const flags = new Command('table1')
   .description("the paper's Table 1 on generated scribbled scenes: CNN and FCN, sequential and joint")
@@ -53,7 +53,7 @@ for (let k = first; k < first + sceneCount; k++) {
     for (const mode of modes) {
       const cells: Cell[] = [];
       for (let seed = 0; seed < seeds; seed++) {
-        const run = await runScribbles(mode, net, 'convex', scene, { steps, warmup: Math.round(steps / 3), seed });
+        const run = await runScribbles(mode, net, SCRIBBLE_CONVEX, scene, { steps, warmup: Math.round(steps / 3), seed });
         cells.push({ net: iou(run.netMask, scene.truth), prior: iou(run.priorMask, scene.truth) });
       }
       runs[`${net}/${mode}`] = cells;
