@@ -28,7 +28,7 @@ export interface ScribbleRun {
 /**
  * The convex prior of the Table 1 examples (table1.js, scribble_benchmark.js): the ICNN
  * at width 64 instead of the paper's 130, 3 hidden layers. On 40x40 scenes the prior's
- * map and its update were two thirds of a joint FCN step: scene 0, a joint step 25.7 ms
+ * map and its update were three fifths of a joint FCN step: scene 0, a joint step 25.7 ms
  * (prior maps 5.1, prior update 10.6) against a plain 11.8 ms one (2.2x); at width 64
  * 17.6 ms (1.8, 5.5; 1.6x), at 32 15.0 ms. On the tuning scenes (0-12, seed 0) width 64
  * gave the same joint nets (CNN 0.742 vs 0.739, FCN 0.823 vs 0.822) and priors; held out
