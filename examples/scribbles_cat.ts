@@ -30,8 +30,8 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import { connectedComponents, initBackend, iou, writeOverlay, type RgbImage } from '../src/index.js';
+import { CAT_POSITION_PENALTY, loadCatScribbles } from './cat_scribbles.js';
 import { repoRoot } from './photo_example.js';
 import { runScribbles } from './scribble_setting.js';
 
@@ -40,32 +40,13 @@ const outDir = path.join(root, 'examples/output');
 mkdirSync(outDir, { recursive: true });
 const backend = await initBackend();
 // A quarter of the resolution: the scribble nets train on every pixel every step.
-const [width, height] = [120, 80];
-const load = async (name: string) => sharp(path.join(root, 'examples/data', name)).resize(width, height).removeAlpha().raw().toBuffer();
-const [plain, scribbled] = await Promise.all([load('cat.jpg'), load('cat_scribbled.jpg')]);
-const n = width * height;
-const rgb = new Float32Array(3 * n);
-const labels = new Float32Array(n);
-const weights = new Float32Array(n);
-const border = 3;
-for (let i = 0; i < n; i++) {
-  for (let k = 0; k < 3; k++) rgb[3 * i + k] = plain[3 * i + k]! / 255;
-  const diff = Math.abs(plain[3 * i]! - scribbled[3 * i]!) + Math.abs(plain[3 * i + 1]! - scribbled[3 * i + 1]!) + Math.abs(plain[3 * i + 2]! - scribbled[3 * i + 2]!);
-  const [r, c] = [Math.floor(i / width), i % width];
-  if (diff > 120 && scribbled[3 * i]! > 150) {
-    labels[i] = 1;
-    weights[i] = 1;
-  } else if (r < border || c < border || r >= height - border || c >= width - border) {
-    weights[i] = 1;
-  }
-}
-// gamma of eq. 13 (|dN/dxy|), twenty times the Table 1 recipe's (see above and SCRIBBLE_POSITION_PENALTY).
-const POSITION_PENALTY = 0.2;
-const photo: RgbImage = { width, height, data: Uint8Array.from(plain) };
+const image = await loadCatScribbles(path.join(root, 'examples/data'), 120, 80);
+const { width, height, labels } = image;
+const photo: RgbImage = { width, height, data: image.photo };
 const count = (m: Uint8Array) => m.reduce((a, v) => a + v, 0);
-console.log(`backend: ${backend.description}; cat.jpg at ${width}x${height}: ${labels.reduce((a, v) => a + v, 0)} foreground scribble pixels, ${weights.reduce((a, v) => a + v, 0) - labels.reduce((a, v) => a + v, 0)} border pixels as background`);
+console.log(`backend: ${backend.description}; cat.jpg at ${width}x${height}: ${labels.reduce((a, v) => a + v, 0)} foreground scribble pixels, ${image.weights.reduce((a, v) => a + v, 0) - labels.reduce((a, v) => a + v, 0)} border pixels as background`);
 for (const mode of ['sequential', 'joint'] as const) {
-  const run = await runScribbles(mode, 'fcn', 'star', { height, width, rgb, labels, weights }, { steps: 400, warmup: 130, positionPenalty: POSITION_PENALTY });
+  const run = await runScribbles(mode, 'fcn', 'star', image, { steps: 400, warmup: 130, positionPenalty: CAT_POSITION_PENALTY });
   await writeOverlay(path.join(outDir, `cat_${mode}_net_overlay.png`), photo, run.netMask);
   await writeOverlay(path.join(outDir, `cat_${mode}_star_overlay.png`), photo, run.priorMask);
   const scribbledInside = (m: Uint8Array) => labels.reduce((a, v, i) => a + (v && m[i] ? 1 : 0), 0) / labels.reduce((a, v) => a + v, 0);
