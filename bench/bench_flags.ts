@@ -37,6 +37,15 @@ function list(value: string): string[] {
   return items;
 }
 
+const POLAR_KINDS = ['star', 'radial', 'mirror', 'rotation'];
+
+function polarKindList(value: string): string[] {
+  const kinds = list(value);
+  const unknown = kinds.filter((k) => !POLAR_KINDS.includes(k));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown polar kind ${unknown.join(', ')} (${POLAR_KINDS.join(', ')}).`);
+  return kinds;
+}
+
 function sizeList(value: string): number[] {
   return list(value).map(integerIn(16, 4096));
 }
@@ -59,7 +68,7 @@ export function parseBenchFlags(argv: string[]): BenchFlags {
     .option('--maps <n>', '--polar: maps per family (default 16); --pc: maps (default 14)', integerIn(2, 10_000))
     .option('--png <dir>', '--polar, --pc: write the masks as PNGs into this folder')
     .option('--only <names>', '--polar, --pc: only these maps (comma-separated names)', list)
-    .option('--kinds <kinds>', '--polar: the kinds (default star,radial,mirror,rotation)', list)
+    .option('--kinds <kinds>', '--polar: the kinds (default star,radial,mirror,rotation)', polarKindList)
     .option('--smoothness <x>', '--polar: the radial jump cost', numberIn(0, 1e6))
     .option('--axis-starts <n>', '--polar: candidate mirror axes the closed form searches', integerIn(1, 16))
     .option('--reference-dir <dir>', "--pc, --speed: the folder of the authors' fit_reference.py (default ../shared/reference)")

@@ -17,6 +17,7 @@ describe('flags of the examples and benchmarks', () => {
   const cases: Array<{ script: string; args: string[]; message: RegExp }> = [
     { script: 'bench/bench.js', args: ['--polr'], message: /unknown option '--polr'[\s\S]*Did you mean --polar\?/ },
     { script: 'bench/bench.js', args: ['--polar', '--maps', '1'], message: /--maps <n>' argument '1' is invalid\. expected an integer in \[2, 10000\]/ },
+    { script: 'bench/bench.js', args: ['--polar', '--kinds', 'star,convex'], message: /--kinds <kinds>' argument 'star,convex' is invalid\. unknown polar kind convex/ },
     { script: 'bench/bench.js', args: ['--pc', '--half', 'train'], message: /--half <half>' argument 'train' is invalid\. Allowed choices are tuning, heldout, both/ },
     { script: 'examples/table1.js', args: ['--seeds', 'three'], message: /--seeds <n>' argument 'three' is invalid\. expected an integer/ },
     { script: 'examples/unet_finetune.js', args: ['--beta', '-1'], message: /--beta <x>' argument '-1' is invalid\. expected a number in \(0, 1000000\]/ },
