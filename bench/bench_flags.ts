@@ -6,6 +6,8 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { integerIn, numberIn } from '../src/cli/parse_flags.js';
+import type { BaselineKind } from './geometric_baseline.js';
+import { POLAR_BENCH_KINDS } from './polar_bench.js';
 
 export interface BenchFlags {
   json: boolean;
@@ -22,7 +24,7 @@ export interface BenchFlags {
   maps?: number;
   png?: string;
   only?: string[];
-  kinds?: string[];
+  kinds?: BaselineKind[];
   smoothness?: number;
   axisStarts?: number;
   referenceDir?: string;
@@ -37,13 +39,11 @@ function list(value: string): string[] {
   return items;
 }
 
-const POLAR_KINDS = ['star', 'radial', 'mirror', 'rotation'];
-
-function polarKindList(value: string): string[] {
+function polarKindList(value: string): BaselineKind[] {
   const kinds = list(value);
-  const unknown = kinds.filter((k) => !POLAR_KINDS.includes(k));
-  if (unknown.length > 0) throw new InvalidArgumentError(`unknown polar kind ${unknown.join(', ')} (${POLAR_KINDS.join(', ')}).`);
-  return kinds;
+  const unknown = kinds.filter((k) => !(POLAR_BENCH_KINDS as string[]).includes(k));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown polar kind ${unknown.join(', ')} (${POLAR_BENCH_KINDS.join(', ')}).`);
+  return kinds as BaselineKind[];
 }
 
 function sizeList(value: string): number[] {

@@ -52,6 +52,9 @@ export interface PolarSummary {
 
 const FAMILY_OF: Record<BaselineKind, PolarFamily> = { star: 'star', radial: 'star', mirror: 'mirror', rotation: 'rotation' };
 
+/** The kinds the benchmark fits (`--kinds`, checked by bench_flags.ts), in table order. */
+export const POLAR_BENCH_KINDS = Object.keys(FAMILY_OF) as BaselineKind[];
+
 export interface PolarBenchOptions {
   kinds: BaselineKind[];
   halves: BenchHalf[];
@@ -134,12 +137,10 @@ export function printPolarSummary(summary: PolarSummary[]): void {
   }
 }
 
-/** The `--polar` flags of `npm run bench` (parsed by bench_flags.ts), checked. */
+/** The `--polar` flags of `npm run bench` (parsed and checked by bench_flags.ts). */
 export function polarBenchOptions(flags: BenchFlags, log: (line: string) => void): PolarBenchOptions {
-  const kinds = (flags.kinds ?? ['star', 'radial', 'mirror', 'rotation']) as BaselineKind[];
-  for (const k of kinds) if (!(k in FAMILY_OF)) throw new RangeError(`--kinds: unknown polar kind ${k} (star, radial, mirror, rotation)`);
   return {
-    kinds, halves: flags.half === 'both' ? ['tuning', 'heldout'] : [flags.half], mapsPerFamily: flags.maps ?? 16, log,
+    kinds: flags.kinds ?? POLAR_BENCH_KINDS, halves: flags.half === 'both' ? ['tuning', 'heldout'] : [flags.half], mapsPerFamily: flags.maps ?? 16, log,
     ...(flags.png ? { pngDir: flags.png } : {}), ...(flags.only ? { only: flags.only } : {}),
     extra: {
       ...(flags.smoothness !== undefined ? { smoothness: flags.smoothness } : {}),
