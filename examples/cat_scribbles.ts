@@ -50,3 +50,15 @@ export async function loadCatScribbles(dataDir: string, width: number, height: n
   }
   return { height, width, rgb, photo: Uint8Array.from(plain), labels, weights };
 }
+
+/** The share of the foreground scribbles' pixels inside `mask` (1 = foreground). */
+export function scribblesCovered(image: CatScribbles, mask: Uint8Array): number {
+  let total = 0;
+  let inside = 0;
+  for (let i = 0; i < image.labels.length; i++) {
+    if (!image.labels[i]) continue;
+    total++;
+    if (mask[i]) inside++;
+  }
+  return inside / total;
+}

@@ -31,7 +31,7 @@ import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectedComponents, initBackend, iou, writeOverlay, type RgbImage } from '../src/index.js';
-import { CAT_POSITION_PENALTY, loadCatScribbles } from './cat_scribbles.js';
+import { CAT_POSITION_PENALTY, loadCatScribbles, scribblesCovered } from './cat_scribbles.js';
 import { repoRoot } from './photo_example.js';
 import { runScribbles } from './scribble_setting.js';
 
@@ -49,8 +49,7 @@ for (const mode of ['sequential', 'joint'] as const) {
   const run = await runScribbles(mode, 'fcn', 'star', image, { steps: 400, warmup: 130, positionPenalty: CAT_POSITION_PENALTY });
   await writeOverlay(path.join(outDir, `cat_${mode}_net_overlay.png`), photo, run.netMask);
   await writeOverlay(path.join(outDir, `cat_${mode}_star_overlay.png`), photo, run.priorMask);
-  const scribbledInside = (m: Uint8Array) => labels.reduce((a, v, i) => a + (v && m[i] ? 1 : 0), 0) / labels.reduce((a, v) => a + v, 0);
   console.log(`${mode}: ${run.seconds.toFixed(0)} s; net ${count(run.netMask)} px in ${connectedComponents(run.netMask, height, width, 8).length} pieces, star prior ${count(run.priorMask)} px in 1; ` +
-    `IoU net/prior ${iou(run.netMask, run.priorMask).toFixed(3)}; scribbles covered: net ${scribbledInside(run.netMask).toFixed(3)}, prior ${scribbledInside(run.priorMask).toFixed(3)}`);
+    `IoU net/prior ${iou(run.netMask, run.priorMask).toFixed(3)}; scribbles covered: net ${scribblesCovered(image, run.netMask).toFixed(3)}, prior ${scribblesCovered(image, run.priorMask).toFixed(3)}`);
 }
 console.log(`wrote ${path.relative(process.cwd(), outDir)}/cat_{sequential,joint}_{net,star}_overlay.png`);
